@@ -1,0 +1,138 @@
+/**
+ * The metric catalogue: every metric both services expose is defined here once. The services
+ * register from it, docs/metrics.md is generated from it, and the dashboard and rules read
+ * their names from it, so a rename cannot leave a panel pointing at nothing.
+ */
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type MetricOwner = 'exporter' | 'inference';
+
+export interface MetricDef {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  readonly buckets?: readonly number[];
+  readonly owner: MetricOwner;
+  /** Kept with the seed project's name and meaning for its dashboards. */
+  readonly seedCompat?: boolean;
+}
+
+/** Latency buckets: the seed's .01..5 plus finer steps where this service lives (sub-ms to 10 ms). */
+export const RESPONSE_TIME_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10,
+] as const;
+/** Inference buckets: the seed's .001...1 plus finer low steps. */
+export const INFERENCE_LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 2.5,
+] as const;
+export const CONFIDENCE_BUCKETS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1] as const;
+export const INPUT_LENGTH_BUCKETS = [16, 64, 256, 1024, 4096, 16384, 65536] as const;
+export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+
+const P = 'spam_detector_';
+
+function def(d: MetricDef): MetricDef {
+  return d;
+}
+
+export const EXPORTER_METRICS = {
+  // --- the seed's twelve (+ active connections), same names and meaning ---
+  requestsTotal: def({ owner: 'exporter', seedCompat: true, name: `${P}requests_total`, type: 'counter', labelNames: [],
+    help: 'Prediction requests (/predict and /invocations) of every worker, failed ones included.' }),
+  predictionsTotal: def({ owner: 'exporter', seedCompat: true, name: `${P}predictions_total`, type: 'counter', labelNames: ['result'],
+    help: 'Predictions made, by predicted label; a batch of n texts counts n.' }),
+  errorsTotal: def({ owner: 'exporter', seedCompat: true, name: `${P}errors_total`, type: 'counter', labelNames: [],
+    help: 'Prediction requests that did not answer 2xx.' }),
+  errorRatePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}error_rate_percent`, type: 'gauge', labelNames: [],
+    help: 'Seed-compatible: percentage of prediction requests that failed over the last 60 s. Prefer rate(spam_detector_errors_total) / rate(spam_detector_requests_total) in PromQL.' }),
+  responseTimeSeconds: def({ owner: 'exporter', seedCompat: true, name: `${P}response_time_seconds`, type: 'histogram', labelNames: [],
+    buckets: RESPONSE_TIME_BUCKETS, help: 'Time to answer a prediction request, measured in the worker from request start to response end.' }),
+  inferenceLatencySeconds: def({ owner: 'exporter', seedCompat: true, name: `${P}inference_latency_seconds`, type: 'histogram', labelNames: [],
+    buckets: INFERENCE_LATENCY_BUCKETS, help: 'Time spent in the ONNX model per prediction request (one model call per batch).' }),
+  cpuUsagePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}cpu_usage_percent`, type: 'gauge', labelNames: [],
+    help: 'Seed-compatible: host CPU usage in percent (0-100). Prefer spam_detector_host_cpu_usage_ratio.' }),
+  memoryUsagePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}memory_usage_percent`, type: 'gauge', labelNames: [],
+    help: 'Seed-compatible: host memory in use in percent (0-100). Prefer spam_detector_host_memory_used_bytes.' }),
+  diskUsagePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}disk_usage_percent`, type: 'gauge', labelNames: [],
+    help: 'Seed-compatible: usage of the monitored filesystem in percent (0-100). Prefer spam_detector_host_disk_used_bytes.' }),
+  requestRatePerMinute: def({ owner: 'exporter', seedCompat: true, name: `${P}request_rate_per_minute`, type: 'gauge', labelNames: [],
+    help: 'Seed-compatible: prediction requests over the last 60 s. Prefer rate(spam_detector_requests_total[1m]) * 60.' }),
+  activeConnections: def({ owner: 'exporter', seedCompat: true, name: `${P}active_connections`, type: 'gauge', labelNames: [],
+    help: 'Open HTTP connections to the inference service, summed over connected workers.' }),
+  modelAccuracy: def({ owner: 'exporter', seedCompat: true, name: `${P}model_accuracy`, type: 'gauge', labelNames: ['model_version'],
+    help: 'Test-split accuracy (0-1) from the model card of the model the workers serve.' }),
+
+  // --- idiomatic twins and model behaviour ---
+  httpRequestsTotal: def({ owner: 'exporter', name: `${P}http_requests_total`, type: 'counter', labelNames: ['route', 'status_code'],
+    help: 'HTTP requests of every worker, by route pattern and status code.' }),
+  requestErrorsTotal: def({ owner: 'exporter', name: `${P}request_errors_total`, type: 'counter', labelNames: ['route', 'code'],
+    help: 'Non-2xx answers by route pattern and stable error code.' }),
+  predictionConfidence: def({ owner: 'exporter', name: `${P}prediction_confidence`, type: 'histogram', labelNames: ['result'],
+    buckets: CONFIDENCE_BUCKETS, help: 'Probability the model gave its predicted label (0.5-1), by predicted label.' }),
+  inputLengthCharacters: def({ owner: 'exporter', name: `${P}input_length_characters`, type: 'histogram', labelNames: [],
+    buckets: INPUT_LENGTH_BUCKETS, help: 'Length of each input text in characters, as received.' }),
+  batchSize: def({ owner: 'exporter', name: `${P}batch_size`, type: 'histogram', labelNames: [],
+    buckets: BATCH_SIZE_BUCKETS, help: 'Texts per prediction request.' }),
+  feedbackTotal: def({ owner: 'exporter', name: `${P}feedback_total`, type: 'counter', labelNames: ['predicted', 'actual'],
+    help: 'Delayed ground truth received, by predicted and actual label (a confusion matrix PromQL can window).' }),
+  modelInfo: def({ owner: 'exporter', name: `${P}model_info`, type: 'gauge', labelNames: ['model_version'],
+    help: 'Always 1, for each model version served by a connected worker.' }),
+
+  // --- host (node-os-utils), sampled on an interval ---
+  hostCpuUsageRatio: def({ owner: 'exporter', name: `${P}host_cpu_usage_ratio`, type: 'gauge', labelNames: [],
+    help: 'Host CPU usage (0-1) over the last sampling interval.' }),
+  hostMemoryUsedBytes: def({ owner: 'exporter', name: `${P}host_memory_used_bytes`, type: 'gauge', labelNames: [],
+    help: 'Host memory in use (total minus available), in bytes.' }),
+  hostMemoryTotalBytes: def({ owner: 'exporter', name: `${P}host_memory_total_bytes`, type: 'gauge', labelNames: [],
+    help: 'Host memory installed, in bytes.' }),
+  hostDiskUsedBytes: def({ owner: 'exporter', name: `${P}host_disk_used_bytes`, type: 'gauge', labelNames: ['mountpoint'],
+    help: 'Bytes used on the monitored filesystem.' }),
+  hostDiskSizeBytes: def({ owner: 'exporter', name: `${P}host_disk_size_bytes`, type: 'gauge', labelNames: ['mountpoint'],
+    help: 'Size of the monitored filesystem, in bytes.' }),
+
+  // --- the inference workers' processes (pidusage), by worker slot ---
+  workerCpuUsageRatio: def({ owner: 'exporter', name: `${P}worker_cpu_usage_ratio`, type: 'gauge', labelNames: ['worker'],
+    help: 'CPU used by an inference worker process, in cores (1 = one core busy).' }),
+  workerResidentMemoryBytes: def({ owner: 'exporter', name: `${P}worker_resident_memory_bytes`, type: 'gauge', labelNames: ['worker'],
+    help: 'Resident memory of an inference worker process, in bytes.' }),
+  workerUp: def({ owner: 'exporter', name: `${P}worker_up`, type: 'gauge', labelNames: ['worker'],
+    help: '1 while the worker holds a channel connection to the exporter.' }),
+  workerReady: def({ owner: 'exporter', name: `${P}worker_ready`, type: 'gauge', labelNames: ['worker'],
+    help: '1 when the worker last reported ready (model loaded, not shedding load).' }),
+
+  // --- the exporter about itself ---
+  eventsReceivedTotal: def({ owner: 'exporter', name: `${P}exporter_events_received_total`, type: 'counter', labelNames: ['type'],
+    help: 'Well-formed channel events received, by event type.' }),
+  eventsMalformedTotal: def({ owner: 'exporter', name: `${P}exporter_events_malformed_total`, type: 'counter', labelNames: ['reason'],
+    help: 'Channel frames rejected, by reason.' }),
+  publishersConnected: def({ owner: 'exporter', name: `${P}exporter_publishers_connected`, type: 'gauge', labelNames: [],
+    help: 'Channel connections currently open.' }),
+  lastEventTimestampSeconds: def({ owner: 'exporter', name: `${P}exporter_last_event_timestamp_seconds`, type: 'gauge', labelNames: [],
+    help: 'Unix time of the last well-formed event received (0 before the first).' }),
+  lastEventAgeSeconds: def({ owner: 'exporter', name: `${P}exporter_last_event_age_seconds`, type: 'gauge', labelNames: [],
+    help: 'Seconds since the last well-formed event (-1 before the first).' }),
+  publisherDroppedEvents: def({ owner: 'exporter', name: `${P}exporter_publisher_dropped_events`, type: 'gauge', labelNames: ['worker'],
+    help: 'Events a connected worker reports it dropped since it started (from its stats frames).' }),
+} as const satisfies Record<string, MetricDef>;
+
+export const INFERENCE_METRICS = {
+  httpRequestDurationSeconds: def({ owner: 'inference', name: 'http_request_duration_seconds', type: 'histogram',
+    labelNames: ['route', 'method', 'status_code'], buckets: RESPONSE_TIME_BUCKETS,
+    help: 'HTTP request duration of this worker, by route pattern, method and status code.' }),
+  eventsSentTotal: def({ owner: 'inference', name: `${P}events_sent_total`, type: 'counter', labelNames: [],
+    help: 'Channel events written to the exporter socket.' }),
+  eventsDroppedTotal: def({ owner: 'inference', name: `${P}events_dropped_total`, type: 'counter', labelNames: ['reason'],
+    help: 'Channel events dropped instead of delivered, by reason (queue_full, disconnected, shutdown).' }),
+  eventsQueueDepth: def({ owner: 'inference', name: `${P}events_queue_depth`, type: 'gauge', labelNames: [],
+    help: 'Events waiting in the publisher queue.' }),
+  eventsChannelConnected: def({ owner: 'inference', name: `${P}events_channel_connected`, type: 'gauge', labelNames: [],
+    help: '1 while the channel to the exporter is connected.' }),
+  loadShedTotal: def({ owner: 'inference', name: `${P}load_shed_total`, type: 'counter', labelNames: [],
+    help: 'Requests refused with 503 by load shedding (@fastify/under-pressure).' }),
+  ready: def({ owner: 'inference', name: `${P}ready`, type: 'gauge', labelNames: [],
+    help: '1 when this worker is ready: model loaded and not under pressure.' }),
+  inferenceModelInfo: def({ owner: 'inference', name: `${P}inference_model_info`, type: 'gauge', labelNames: ['model_version'],
+    help: 'Always 1, labelled with the model version this worker serves.' }),
+} as const satisfies Record<string, MetricDef>;
+
+export const ALL_METRICS: readonly MetricDef[] = [...Object.values(EXPORTER_METRICS), ...Object.values(INFERENCE_METRICS)];

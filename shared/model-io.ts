@@ -1,0 +1,22 @@
+/**
+ * The interface between the training pipeline and every reader of the ONNX file.
+ * The graph takes raw strings and does its own tokenizing and TF-IDF; these names are
+ * the only thing the two sides must agree on.
+ */
+export const MODEL_INPUT = 'text'; // string tensor [N]
+export const MODEL_OUTPUT_LABEL = 'label'; // string tensor [N], "spam" | "ham"
+export const MODEL_OUTPUT_SPAM_PROBABILITY = 'spam_probability'; // float tensor [N]
+
+/** metadata_props keys written into the ONNX file. */
+export const METADATA_KEYS = {
+  modelVersion: 'spam_detector.model_version',
+  card: 'spam_detector.card', // the whole model card as JSON
+  maxTextChars: 'spam_detector.max_text_chars',
+} as const;
+
+export const LABELS = ['ham', 'spam'] as const;
+export type Label = (typeof LABELS)[number];
+
+export function isLabel(value: unknown): value is Label {
+  return value === 'ham' || value === 'spam';
+}
