@@ -1,0 +1,23 @@
+/**
+ * What a request did, filled in by the route handlers and the error handler, and read once in
+ * onResponse by the events plugin (one channel event per request) and the access log.
+ * Keeping it on the request object means handlers never talk to the channel directly.
+ */
+import type { ErrorCode } from '../../../shared/error-codes.js';
+import type { PredictionSummary } from '../../../shared/events.js';
+import type { Label } from '../../../shared/model-io.js';
+
+export interface RequestOutcome {
+  errorCode?: ErrorCode;
+  inferenceSeconds?: number;
+  batchSize?: number;
+  predictions?: PredictionSummary[];
+  /** Set by POST /feedback when ground truth was accepted. */
+  feedback?: { predicted: Label; actual: Label };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    outcome: RequestOutcome;
+  }
+}
