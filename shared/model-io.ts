@@ -12,6 +12,11 @@ export const METADATA_KEYS = {
   modelVersion: 'spam_detector.model_version',
   card: 'spam_detector.card', // the whole model card as JSON
   maxTextChars: 'spam_detector.max_text_chars',
+  // Copies of card fields, so tools that only list metadata_props (netron, onnx.load) show them.
+  trainedAt: 'spam_detector.trained_at',
+  corpus: 'spam_detector.corpus',
+  hyperParameters: 'spam_detector.hyper_parameters',
+  metrics: 'spam_detector.metrics',
 } as const;
 
 export const LABELS = ['ham', 'spam'] as const;

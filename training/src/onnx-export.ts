@@ -1,0 +1,220 @@
+/**
+ * Writes a LinearTextModel as one ONNX graph: raw strings in, label and spam probability out.
+ *
+ * The graph is sparse end to end, so its cost grows with the number of tokens and not with the
+ * vocabulary size (a TfIdfVectorizer would emit a dense [N, V] matrix per batch):
+ *   StringNormalizer(lower, locale C) -> Tokenizer(\w\w+) -> tokens [N, T]
+ *   bigrams = StringConcat(tokens[:, :-1], " ", tokens[:, 1:])
+ *   unigrams and bigrams flattened with their row numbers -> LabelEncoder(term -> id, unknown -1)
+ *   -> Compress(id >= 0) -> Unique(row * V + id) gives every (row, term) pair with its count
+ *   -> tf weight 1 + ln(count) -> Gather(idf), Gather(w * idf)
+ *   -> ScatterElements(add) per row: squared norm and dot product
+ *   -> dot / max(norm, eps) + b -> Sigmoid -> spam_probability; >= threshold -> label.
+ */
+import onnxProto from 'onnx-proto';
+import {
+  METADATA_KEYS,
+  MODEL_INPUT,
+  MODEL_OUTPUT_LABEL,
+  MODEL_OUTPUT_SPAM_PROBABILITY,
+} from '../../shared/model-io.js';
+import type { ModelCard } from '../../shared/model-card.js';
+import type { LinearTextModel } from './linear-model.js';
+import { BIGRAM_SEPARATOR, TOKEN_PATTERN } from './text.js';
+
+const { onnx } = onnxProto;
+type INodeProto = onnxProto.onnx.INodeProto;
+type ITensorProto = onnxProto.onnx.ITensorProto;
+type IAttributeProto = onnxProto.onnx.IAttributeProto;
+
+const T = onnx.TensorProto.DataType;
+const A = onnx.AttributeProto.AttributeType;
+
+export const OPSET_IMPORTS = { '': 20, 'ai.onnx.ml': 3, 'com.microsoft': 1 } as const;
+/** IR version 9 is the first that allows opset 20. */
+const IR_VERSION = 9;
+/** Pads the Tokenizer's rows; it can never be a \w\w+ token, so it is never in the vocabulary. */
+export const PAD_TOKEN = '#';
+
+/** Initializer names the reader and the validator look for. */
+export const INIT = {
+  idf: 'idf',
+  weightedIdf: 'weighted_idf',
+  bias: 'bias',
+  threshold: 'threshold',
+} as const;
+export const VOCAB_NODE = 'vocabulary';
+
+const utf8 = new TextEncoder();
+
+function attr(name: string, value: number | string | string[] | number[], kind?: 'float' | 'int'): IAttributeProto {
+  if (typeof value === 'string') return { name, type: A.STRING, s: utf8.encode(value) };
+  if (typeof value === 'number') {
+    return kind === 'float' ? { name, type: A.FLOAT, f: value } : { name, type: A.INT, i: value };
+  }
+  if (value.length > 0 && typeof value[0] === 'string') {
+    return { name, type: A.STRINGS, strings: (value as string[]).map((v) => utf8.encode(v)) };
+  }
+  return { name, type: A.INTS, ints: value as number[] };
+}
+
+function tensor(name: string, dims: number[], data: Float32Array | bigint[] | string[]): ITensorProto {
+  if (data instanceof Float32Array) {
+    return { name, dims, dataType: T.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  }
+  if (data.length > 0 && typeof data[0] === 'string') {
+    return { name, dims, dataType: T.STRING, stringData: (data as string[]).map((s) => utf8.encode(s)) };
+  }
+  const raw = new BigInt64Array(data as bigint[]);
+  return { name, dims, dataType: T.INT64, rawData: new Uint8Array(raw.buffer) };
+}
+
+function node(opType: string, inputs: string[], outputs: string[], attributes: IAttributeProto[] = [], domain = ''): INodeProto {
+  return { opType, input: inputs, output: outputs, attribute: attributes, domain, name: outputs[0] };
+}
+
+function valueInfo(name: string, elemType: number): onnxProto.onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }] } } } };
+}
+
+export interface ExportOptions {
+  card: ModelCard;
+}
+
+export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions): Uint8Array {
+  const V = model.terms.length;
+  if (model.idf.length !== V || model.weightedIdf.length !== V) throw new RangeError('parameter lengths differ');
+  const initializers: ITensorProto[] = [
+    tensor(INIT.idf, [V], model.idf),
+    tensor(INIT.weightedIdf, [V], model.weightedIdf),
+    tensor(INIT.bias, [], Float32Array.of(model.bias)),
+    tensor(INIT.threshold, [], Float32Array.of(model.threshold)),
+    tensor('label_names', [2], ['ham', 'spam']),
+    tensor('vocab_size', [], [BigInt(V)]),
+    tensor('i64_0', [], [0n]),
+    tensor('i64_1', [], [1n]),
+    tensor('axes_1', [1], [1n]),
+    tensor('flat', [1], [-1n]),
+    tensor('starts_0', [1], [0n]),
+    tensor('starts_1', [1], [1n]),
+    tensor('ends_last', [1], [-1n]),
+    tensor('ends_all', [1], [9223372036854775807n]),
+    tensor('separator', [], [BIGRAM_SEPARATOR]),
+    tensor('f_1', [], Float32Array.of(1)),
+    // Rows with no known term have norm 0 and dot 0: 0 / eps = 0, so logit = bias (as in the reference).
+    tensor('f_eps', [], Float32Array.of(1e-30)),
+  ];
+
+  const proto = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'spam-detector-training',
+    producerVersion: '1',
+    domain: 'spam-detector',
+    docString: `Spam classifier ${card.version}: TF-IDF (unigrams + bigrams) + logistic regression. Input "${MODEL_INPUT}": raw texts, capped at ${model.maxTextChars} chars by the caller.`,
+    opsetImport: Object.entries(OPSET_IMPORTS).map(([domain, version]) => ({ domain, version })),
+    metadataProps: Object.entries(metadataOf(model, card)).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: 'spam_classifier',
+      node: graphNodes(model),
+      initializer: initializers,
+      input: [valueInfo(MODEL_INPUT, T.STRING)],
+      output: [valueInfo(MODEL_OUTPUT_LABEL, T.STRING), valueInfo(MODEL_OUTPUT_SPAM_PROBABILITY, T.FLOAT)],
+    },
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+function graphNodes(model: LinearTextModel): INodeProto[] {
+  const vocabIds: number[] = model.terms.map((_, i) => i);
+  return [
+    node('StringNormalizer', [MODEL_INPUT], ['lower'], [
+      attr('case_change_action', 'LOWER'),
+      attr('is_case_sensitive', 0),
+      attr('locale', 'C'),
+    ]),
+    node('Tokenizer', ['lower'], ['tokens'], [
+      attr('mark', 0),
+      attr('mincharnum', 1),
+      attr('pad_value', PAD_TOKEN),
+      attr('tokenexp', TOKEN_PATTERN),
+    ], 'com.microsoft'),
+    // Bigrams of neighbouring tokens; pairs involving padding contain "#" and stay unknown.
+    node('Slice', ['tokens', 'starts_0', 'ends_last', 'axes_1'], ['left']),
+    node('Slice', ['tokens', 'starts_1', 'ends_all', 'axes_1'], ['right']),
+    node('StringConcat', ['left', 'separator'], ['left_sep']),
+    node('StringConcat', ['left_sep', 'right'], ['bigrams']),
+    // Row number of every token and bigram.
+    node('Shape', [MODEL_INPUT], ['batch_shape']),
+    node('Squeeze', ['batch_shape'], ['batch_size']),
+    node('Range', ['i64_0', 'batch_size', 'i64_1'], ['row_ids']),
+    node('Unsqueeze', ['row_ids', 'axes_1'], ['row_col']),
+    node('Shape', ['tokens'], ['tokens_shape']),
+    node('Shape', ['bigrams'], ['bigrams_shape']),
+    node('Expand', ['row_col', 'tokens_shape'], ['token_rows']),
+    node('Expand', ['row_col', 'bigrams_shape'], ['bigram_rows']),
+    node('Reshape', ['tokens', 'flat'], ['tokens_flat']),
+    node('Reshape', ['bigrams', 'flat'], ['bigrams_flat']),
+    node('Reshape', ['token_rows', 'flat'], ['token_rows_flat']),
+    node('Reshape', ['bigram_rows', 'flat'], ['bigram_rows_flat']),
+    node('Concat', ['tokens_flat', 'bigrams_flat'], ['terms'], [attr('axis', 0)]),
+    node('Concat', ['token_rows_flat', 'bigram_rows_flat'], ['term_rows'], [attr('axis', 0)]),
+    { ...node('LabelEncoder', ['terms'], ['term_ids'], [
+      attr('keys_strings', model.terms),
+      attr('values_int64s', vocabIds),
+      attr('default_int64', -1),
+    ], 'ai.onnx.ml'), name: VOCAB_NODE },
+    node('GreaterOrEqual', ['term_ids', 'i64_0'], ['known']),
+    node('Compress', ['term_ids', 'known'], ['known_ids'], [attr('axis', 0)]),
+    node('Compress', ['term_rows', 'known'], ['known_rows'], [attr('axis', 0)]),
+    // One key per (row, term): Unique counts the term frequencies of every row at once.
+    node('Mul', ['known_rows', 'vocab_size'], ['row_offset']),
+    node('Add', ['row_offset', 'known_ids'], ['pair_keys']),
+    node('Unique', ['pair_keys'], ['pairs', '', '', 'pair_counts'], [attr('sorted', 1)]),
+    node('Mod', ['pairs', 'vocab_size'], ['pair_terms']),
+    node('Div', ['pairs', 'vocab_size'], ['pair_rows']),
+    node('Cast', ['pair_counts'], ['tf'], [attr('to', T.FLOAT)]),
+    node('Log', ['tf'], ['log_tf']),
+    node('Add', ['log_tf', 'f_1'], ['tf_weight']),
+    node('Gather', [INIT.idf, 'pair_terms'], ['pair_idf'], [attr('axis', 0)]),
+    node('Gather', [INIT.weightedIdf, 'pair_terms'], ['pair_widf'], [attr('axis', 0)]),
+    node('Mul', ['tf_weight', 'pair_idf'], ['tfidf']),
+    node('Mul', ['tfidf', 'tfidf'], ['tfidf_sq']),
+    node('Mul', ['tf_weight', 'pair_widf'], ['contribution']),
+    node('ConstantOfShape', ['batch_shape'], ['zeros'], [
+      { name: 'value', type: A.TENSOR, t: tensor('zero', [1], Float32Array.of(0)) },
+    ]),
+    node('ScatterElements', ['zeros', 'pair_rows', 'tfidf_sq'], ['norm_sq'], [attr('axis', 0), attr('reduction', 'add')]),
+    node('ScatterElements', ['zeros', 'pair_rows', 'contribution'], ['dot'], [attr('axis', 0), attr('reduction', 'add')]),
+    node('Sqrt', ['norm_sq'], ['norm']),
+    node('Max', ['norm', 'f_eps'], ['safe_norm']),
+    node('Div', ['dot', 'safe_norm'], ['score']),
+    node('Add', ['score', INIT.bias], ['logit']),
+    node('Sigmoid', ['logit'], [MODEL_OUTPUT_SPAM_PROBABILITY]),
+    node('GreaterOrEqual', [MODEL_OUTPUT_SPAM_PROBABILITY, INIT.threshold], ['is_spam']),
+    node('Cast', ['is_spam'], ['label_index'], [attr('to', T.INT64)]),
+    node('Gather', ['label_names', 'label_index'], [MODEL_OUTPUT_LABEL], [attr('axis', 0)]),
+  ];
+
+}
+
+function metadataOf(model: LinearTextModel, card: ModelCard): Record<string, string> {
+  return {
+    [METADATA_KEYS.modelVersion]: card.version,
+    [METADATA_KEYS.card]: JSON.stringify(card),
+    [METADATA_KEYS.maxTextChars]: String(model.maxTextChars),
+    [METADATA_KEYS.trainedAt]: card.trainedAt,
+    [METADATA_KEYS.corpus]: JSON.stringify(card.corpus),
+    [METADATA_KEYS.hyperParameters]: JSON.stringify(card.hyperParameters),
+    [METADATA_KEYS.metrics]: JSON.stringify(card.metrics),
+  };
+}
+
+/** The operators of the graph, domain-qualified, in first-use order (listed in the card). */
+export function graphOperators(): string[] {
+  const probe: LinearTextModel = {
+    terms: ['probe'], idf: Float32Array.of(1), weightedIdf: Float32Array.of(0), bias: 0, threshold: 0.5, maxTextChars: 1,
+  };
+  const seen = new Set<string>();
+  for (const n of graphNodes(probe)) seen.add(n.domain ? `${n.domain}.${n.opType}` : String(n.opType));
+  return [...seen];
+}
