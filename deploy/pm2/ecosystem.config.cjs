@@ -1,0 +1,99 @@
+/**
+ * pm2 ecosystem for spam-detector (docs/operations.md, docs/logging.md).
+ *
+ *   npm ci && npm run build
+ *   npx pm2 start deploy/pm2/ecosystem.config.cjs      # both services
+ *   npx pm2 reload spam-detector-inference              # zero-downtime rolling reload
+ *   npx pm2 logs                                        # both services' JSON log lines
+ *
+ * The inference runs in pm2 cluster mode: pm2 is the cluster primary, so each pm2 instance is
+ * ONE worker (WORKERS=1) and knows its slot from NODE_APP_INSTANCE. The exporter is a single
+ * fork-mode process: it owns the channel socket every instance connects to.
+ *
+ * Settings come from the environment of the `pm2 start` command (contract names), plus:
+ *   INFERENCE_INSTANCES   pm2 instances of the inference ("max" = one per core, the default)
+ *   SPAM_DETECTOR_LOG_DIR where pm2 writes the log files (default: $PM2_HOME/logs)
+ */
+'use strict';
+
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const env = process.env;
+
+/** The service's shutdown grace is 10 s (contract); pm2's default kill_timeout (1.6 s) would cut it short. */
+const KILL_TIMEOUT_MS = 15_000;
+
+function instances(value) {
+  if (value === undefined || value.trim() === '' || value === 'max') return 'max';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new Error(`INFERENCE_INSTANCES must be "max" or an integer 1..256, got "${value}"`);
+  }
+  return n;
+}
+
+/** Contract variables passed through only when set, so the services' own defaults apply otherwise. */
+function pick(...names) {
+  const out = {};
+  for (const name of names) if (env[name] !== undefined && env[name] !== '') out[name] = env[name];
+  return out;
+}
+
+function logFiles(name) {
+  const dir = env.SPAM_DETECTOR_LOG_DIR;
+  if (!dir) return {};
+  return { out_file: path.join(dir, `${name}.log`), error_file: path.join(dir, `${name}.error.log`) };
+}
+
+// Both processes must agree on the channel: they do when both use the same default (same user,
+// same XDG_RUNTIME_DIR) or the same EVENTS_SOCKET, which is passed to both.
+const common = {
+  cwd: ROOT,
+  kill_timeout: KILL_TIMEOUT_MS,
+  // The services handle both; SIGTERM matches systemd and Kubernetes, so one shutdown path is tested.
+  kill_signal: 'SIGTERM',
+  // Time for a new process to load the model and listen before pm2 gives up waiting on it.
+  listen_timeout: 20_000,
+  // Crash loops back off (100 ms doubling up to 15 s) instead of spinning.
+  exp_backoff_restart_delay: 100,
+  // pino writes one JSON object per line with its own "time": no pm2 prefix, one file per app.
+  merge_logs: true,
+  time: false,
+  autorestart: true,
+};
+
+module.exports = {
+  apps: [
+    {
+      ...common,
+      name: 'spam-detector-exporter',
+      script: path.join(ROOT, 'dist', 'services', 'exporter', 'src', 'main.js'),
+      exec_mode: 'fork',
+      instances: 1,
+      env: {
+        NODE_ENV: 'production',
+        ...pick('HOST', 'EXPORTER_PORT', 'EVENTS_SOCKET', 'LOG_LEVEL'),
+      },
+      ...logFiles('spam-detector-exporter'),
+    },
+    {
+      ...common,
+      name: 'spam-detector-inference',
+      script: path.join(ROOT, 'dist', 'services', 'inference', 'src', 'main.js'),
+      exec_mode: 'cluster',
+      instances: instances(env.INFERENCE_INSTANCES),
+      // pm2 sets NODE_APP_INSTANCE (0..n-1) per instance and keeps it across reloads: the
+      // worker slot, a bounded label in the exporter.
+      instance_var: 'NODE_APP_INSTANCE',
+      env: {
+        NODE_ENV: 'production',
+        ...pick('HOST', 'INFERENCE_PORT', 'EVENTS_SOCKET', 'MODEL_PATH', 'LOG_LEVEL'),
+        // pm2 is the cluster primary here; a node:cluster primary inside each instance would
+        // multiply the workers and hide them from pm2's reload.
+        WORKERS: '1',
+      },
+      ...logFiles('spam-detector-inference'),
+    },
+  ],
+};
