@@ -21,7 +21,11 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const env = process.env;
 
-/** The service's shutdown grace is 10 s (contract); pm2's default kill_timeout (1.6 s) would cut it short. */
+/**
+ * pm2 stops a process with SIGINT (daemon-wide: PM2_KILL_SIGNAL), which the services treat like
+ * SIGTERM: drain, flush, exit. Their shutdown grace is at most 10 s (contract; the inference's
+ * SHUTDOWN_GRACE_MS defaults to 8 s); pm2's default kill_timeout (1.6 s) would SIGKILL mid-drain.
+ */
 const KILL_TIMEOUT_MS = 15_000;
 
 function instances(value) {
@@ -51,8 +55,6 @@ function logFiles(name) {
 const common = {
   cwd: ROOT,
   kill_timeout: KILL_TIMEOUT_MS,
-  // The services handle both; SIGTERM matches systemd and Kubernetes, so one shutdown path is tested.
-  kill_signal: 'SIGTERM',
   // Time for a new process to load the model and listen before pm2 gives up waiting on it.
   listen_timeout: 20_000,
   // Crash loops back off (100 ms doubling up to 15 s) instead of spinning.
