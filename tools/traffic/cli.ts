@@ -13,7 +13,7 @@ import { describeMemoryPlan, planMemoryDemo, readHostMemory } from './memory-pla
 import { buildPool, MessageSourceError } from './messages.js';
 import { createMix, MixError } from './mix.js';
 import { MODE_INFO, resolveSettings, type Mode, type Settings } from './modes.js';
-import { DEFAULT_URL, parseCli } from './options.js';
+import { defaultUrl, parseCli } from './options.js';
 import { createProgress } from './progress.js';
 import { createRng, randomSeed } from './rng.js';
 import { probe, run } from './runner.js';
@@ -148,7 +148,7 @@ async function menuLoop(url: string): Promise<number> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  if (argv.length === 0 && tty) return menuLoop(DEFAULT_URL);
+  if (argv.length === 0 && tty) return menuLoop(defaultUrl());
   let cli;
   try {
     cli = parseCli(argv);

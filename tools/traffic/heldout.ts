@@ -75,6 +75,13 @@ export async function loadHeldOut(url: string, timeoutMs: number, headers: Heade
   } catch (err) {
     throw new MessageSourceError(`${(err as Error).message}; pass --messages with labelled held-out texts instead`);
   }
+  // A different corpus package version would give a different split, and texts the model was
+  // trained on would be counted as held out: refuse rather than report a flattering accuracy.
+  if (typeof card.split.testMessages === 'number' && samples.length !== card.split.testMessages) {
+    throw new MessageSourceError(
+      `the card says ${card.split.testMessages} held-out messages but the split gives ${samples.length}: the corpus differs from the one the model was trained on; pass --messages instead`,
+    );
+  }
   const metrics = headers === 'strip' ? card.metrics?.testHeaderless : card.metrics?.test;
   return {
     samples: applyHeaders(samples, headers),

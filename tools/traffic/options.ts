@@ -8,6 +8,12 @@ import { isMode, MODES, type Mode, type Settings } from './modes.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:5000';
 
+/** The target when --url is not given: TRAFFIC_URL from the environment, else the contract's default port. */
+export function defaultUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.TRAFFIC_URL?.trim();
+  return fromEnv ? parseUrl(fromEnv) : DEFAULT_URL;
+}
+
 export interface CliOptions {
   mode: Mode;
   /** Whether --mode was given (otherwise options without a mode mean "custom"). */
@@ -93,14 +99,14 @@ function parseUrl(value: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-export function buildProgram(): Command {
+export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   return new Command('traffic')
     .description(
       'Drive the spam-detector inference service with held-out corpus messages and report what came back.\n' +
         'With no options on a terminal it shows a menu; with options (or without a terminal) it never prompts.',
     )
     .addOption(new Option('-m, --mode <mode>', 'what to run').choices(MODES))
-    .option('-u, --url <url>', 'base URL of the inference service', parseUrl, DEFAULT_URL)
+    .addOption(new Option('-u, --url <url>', 'base URL of the inference service').argParser(parseUrl).default(defaultUrl(env), '$TRAFFIC_URL, else http://127.0.0.1:5000'))
     .option('-n, --count <n>', 'requests to send (feedback not counted)', positiveInt('count'))
     .option('-d, --duration <time>', 'run for this long instead (90, 90s, 3m, 1m30s)', parseDuration)
     .option('-r, --rate <rps>', 'requests started per second, all connections together (0 = unlimited)', nonNegativeNumber('rate'))
@@ -114,7 +120,7 @@ export function buildProgram(): Command {
     .option('--min-length <chars>', 'use only messages at least this long', positiveInt('min length'))
     .option('--max-length <chars>', 'use only messages at most this long (default 100000, the service\'s MAX_TEXT_CHARS)', positiveInt('max length'))
     .option('--strip-headers', 'send the bodies of the emails without their RFC 822 headers')
-    .option('--messages <file>', 'JSON Lines of {"text","label"} to send instead of the held-out split')
+    .option('--messages <file>', 'labelled messages to send instead of the held-out split: .jsonl ({"text","label"} per line) or .csv (text,label columns)')
     .option('-s, --seed <n>', 'seed of every random choice, to replay a run', positiveInt('seed', 0x7fffffff))
     .option('--timeout <ms>', 'per-request timeout in ms', positiveInt('timeout'), 30_000)
     .option('--json', 'print the summary as one JSON object (no table, no progress bar)', false)
