@@ -133,6 +133,8 @@ export const INFERENCE_METRICS = {
     help: '1 when this worker is ready: model loaded and not under pressure.' }),
   inferenceModelInfo: def({ owner: 'inference', name: `${P}inference_model_info`, type: 'gauge', labelNames: ['model_version'],
     help: 'Always 1, labelled with the model version this worker serves.' }),
+  workerRestartsTotal: def({ owner: 'inference', name: `${P}inference_worker_restarts_total`, type: 'counter', labelNames: ['worker'],
+    help: 'Inference workers the node:cluster primary re-forked after they died, by worker slot.' }),
 } as const satisfies Record<string, MetricDef>;
 
 export const ALL_METRICS: readonly MetricDef[] = [...Object.values(EXPORTER_METRICS), ...Object.values(INFERENCE_METRICS)];

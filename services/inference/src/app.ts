@@ -1,0 +1,125 @@
+/**
+ * buildApp: the inference HTTP service around an already loaded model, without listening.
+ * main.ts (and the tests) decide where it listens; this file only wires plugins.
+ *
+ * Plugin order matters for the root hooks: request context first (outcome, 404/405, drain),
+ * then security headers, metrics, access log, load shedding, then the routes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { REPO_ROOT } from '../../../shared/paths.js';
+import type { InferenceConfig } from './config.js';
+import type { InferenceContext } from './context.js';
+import type { ClusterLink } from './cluster/link.js';
+import { FeedbackStore } from './feedback-store.js';
+import { createIdSource, isSafeRequestId, type IdSource } from './ids.js';
+import { createProcessRegistry } from './metrics.js';
+import { createPredictor } from './predictor.js';
+import type { ServingModel } from './serving-model.js';
+import { errorBodySchema, predictionSchema } from './http/schemas.js';
+import { requestContextPlugin } from './plugins/request-context.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { securityHeadersPlugin } from './plugins/security.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { accessLogPlugin } from './plugins/access-log.js';
+import { pressurePlugin } from './plugins/pressure.js';
+import { docsPlugin } from './plugins/docs.js';
+import { predictRoutes } from './routes/predict.js';
+import { feedbackRoutes } from './routes/feedback.js';
+import { metaRoutes } from './routes/meta.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+export interface AppDeps {
+  config: InferenceConfig;
+  model: ServingModel;
+  /** A pino logger (main.ts, or a test capturing lines); false or absent: no logging. */
+  logger?: Logger | false;
+  /** Defaults to a fresh registry with process metrics, labelled with the worker id. */
+  registry?: Registry;
+  /** Set in a node:cluster worker. */
+  cluster?: ClusterLink;
+  ids?: IdSource;
+  /** Clock of the feedback TTL (tests). */
+  now?: () => number;
+}
+
+let serviceVersion: string | undefined;
+function readServiceVersion(): string {
+  if (serviceVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+      serviceVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+    } catch {
+      serviceVersion = '0.0.0';
+    }
+  }
+  return serviceVersion;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, model } = deps;
+  const ids = deps.ids ?? createIdSource(config.workerId);
+  const registry = deps.registry ?? createProcessRegistry(config.workerId);
+
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    // The access-log plugin writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return isSafeRequestId(given) ? given : ids.requestId();
+    },
+    bodyLimit: config.bodyLimitBytes,
+    // Draining answers (503 SHUTTING_DOWN in the contract's error shape) come from request-context.
+    return503OnClosing: false,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    ajv: {
+      customOptions: {
+        // A number is not a text: never coerce.
+        coerceTypes: false,
+      },
+    },
+  });
+
+  const context: InferenceContext = {
+    config,
+    model,
+    ids,
+    store: new FeedbackStore({
+      maxEntries: config.feedbackMaxEntries,
+      ttlMs: config.feedbackTtlSeconds * 1000,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+    lifecycle: { draining: false },
+    cluster: deps.cluster,
+    serviceVersion: readServiceVersion(),
+  };
+  app.decorate('inference', context);
+
+  // Only JSON bodies: text/plain (Fastify's other default) must be a 415, not a schema error.
+  app.removeContentTypeParser('text/plain');
+  app.addSchema(errorBodySchema);
+  app.addSchema(predictionSchema);
+
+  await app.register(requestContextPlugin);
+  await app.register(errorsPlugin);
+  await app.register(securityHeadersPlugin);
+  await app.register(metricsPlugin, { registry });
+  await app.register(accessLogPlugin);
+  await app.register(pressurePlugin);
+  // The events plugin (channel to the exporter) registers here.
+  await app.register(docsPlugin);
+
+  await app.register(metaRoutes);
+  await app.register(metricsRoutes);
+  await app.register(predictRoutes, { predictor: createPredictor(model, ids, context.store) });
+  await app.register(feedbackRoutes);
+
+  return app;
+}

@@ -1,0 +1,115 @@
+/**
+ * Configuration of the inference service, read once from the environment at start. Every
+ * variable is validated here so a typo fails the start with a message naming the variable,
+ * instead of surfacing later as odd behaviour. docs/inference.md lists them with defaults.
+ */
+import {
+  ConfigError,
+  readBool,
+  readInt,
+  readLogLevel,
+  readNumber,
+  readOptionalString,
+  readPort,
+  readString,
+  type Env,
+  type LogLevel,
+} from '../../../shared/env.js';
+import { BUNDLED_MODEL_PATH, defaultEventsSocket } from '../../../shared/paths.js';
+
+export interface PressureConfig {
+  /** Mean event-loop delay (ms) above which requests are shed; 0 disables. */
+  maxEventLoopDelayMs: number;
+  /** Event-loop utilization (0-1) above which requests are shed; 0 disables. */
+  maxEventLoopUtilization: number;
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  sampleIntervalMs: number;
+  retryAfterSeconds: number;
+}
+
+export interface InferenceConfig {
+  host: string;
+  port: number;
+  modelPath: string;
+  workers: number;
+  /** Bounded identity of this process (cluster slot, pm2 instance or systemd instance). */
+  workerId: string;
+  eventsSocket: string;
+  logLevel: LogLevel;
+  /** Text of the access log and errors hashed (sha256, 12 hex) next to its length. */
+  logTextHash: boolean;
+  bodyLimitBytes: number;
+  /** Request cap on one text, in UTF-16 code units (JS string length). */
+  maxTextChars: number;
+  maxBatchSize: number;
+  feedbackTtlSeconds: number;
+  feedbackMaxEntries: number;
+  metricsToken: string | undefined;
+  feedbackToken: string | undefined;
+  pressure: PressureConfig;
+  shutdownGraceMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  openapiEnabled: boolean;
+  docsUiEnabled: boolean;
+}
+
+const WORKER_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
+const TOKEN_RE = /^[\x21-\x7e]{16,256}$/;
+const MAX_WORKERS = 64;
+const GIB = 1024 ** 3;
+
+function readWorkerId(env: Env): string {
+  // WORKER_ID is set by our cluster primary or a systemd instance unit; pm2 sets NODE_APP_INSTANCE.
+  const name = readOptionalString(env, 'WORKER_ID') !== undefined ? 'WORKER_ID' : 'NODE_APP_INSTANCE';
+  const value = readString(env, name, '0');
+  if (!WORKER_ID_RE.test(value)) {
+    throw new ConfigError(`${name} must be 1-32 characters of [A-Za-z0-9_-] (it is a metric label), got "${value}"`);
+  }
+  return value;
+}
+
+function readToken(env: Env, name: string): string | undefined {
+  const value = readOptionalString(env, name);
+  if (value !== undefined && !TOKEN_RE.test(value)) {
+    throw new ConfigError(`${name} must be 16-256 printable ASCII characters without spaces`);
+  }
+  return value;
+}
+
+export function readInferenceConfig(env: Env = process.env): InferenceConfig {
+  const docsUiEnabled = readBool(env, 'DOCS_UI_ENABLED', true);
+  const openapiEnabled = readBool(env, 'OPENAPI_ENABLED', true);
+  return {
+    host: readString(env, 'HOST', '127.0.0.1'),
+    port: readPort(env, 'INFERENCE_PORT', 5000),
+    modelPath: readString(env, 'MODEL_PATH', BUNDLED_MODEL_PATH),
+    workers: readInt(env, 'WORKERS', 1, 1, MAX_WORKERS),
+    workerId: readWorkerId(env),
+    eventsSocket: readString(env, 'EVENTS_SOCKET', defaultEventsSocket(env)),
+    logLevel: readLogLevel(env),
+    logTextHash: readBool(env, 'LOG_TEXT_HASH', false),
+    bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxTextChars: readInt(env, 'MAX_TEXT_CHARS', 100_000, 1, 10_000_000),
+    maxBatchSize: readInt(env, 'MAX_BATCH_SIZE', 64, 1, 4096),
+    feedbackTtlSeconds: readInt(env, 'FEEDBACK_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
+    feedbackMaxEntries: readInt(env, 'FEEDBACK_MAX_ENTRIES', 100_000, 1, 10_000_000),
+    metricsToken: readToken(env, 'METRICS_TOKEN'),
+    feedbackToken: readToken(env, 'FEEDBACK_TOKEN'),
+    pressure: {
+      maxEventLoopDelayMs: readNumber(env, 'PRESSURE_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+      maxEventLoopUtilization: readNumber(env, 'PRESSURE_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 1),
+      maxHeapUsedBytes: readInt(env, 'PRESSURE_MAX_HEAP_USED_BYTES', 0, 0, 64 * GIB),
+      maxRssBytes: readInt(env, 'PRESSURE_MAX_RSS_BYTES', 0, 0, 256 * GIB),
+      sampleIntervalMs: readInt(env, 'PRESSURE_SAMPLE_INTERVAL_MS', 1000, 5, 60_000),
+      retryAfterSeconds: readInt(env, 'PRESSURE_RETRY_AFTER_SECONDS', 10, 1, 3600),
+    },
+    shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', 8000, 0, 600_000),
+    requestTimeoutMs: readInt(env, 'REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    keepAliveTimeoutMs: readInt(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 3_600_000),
+    openapiEnabled,
+    // The UI renders the OpenAPI document, so it cannot be on without it.
+    docsUiEnabled: docsUiEnabled && openapiEnabled,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * What the plugins and routes of one app share, decorated on the Fastify instance as
+ * `inference`, plus the route-level config flags the cross-cutting plugins read.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { InferenceConfig } from './config.js';
+import type { FeedbackStore } from './feedback-store.js';
+import type { IdSource } from './ids.js';
+import type { ServingModel } from './serving-model.js';
+import type { ClusterLink } from './cluster/link.js';
+
+export interface Lifecycle {
+  /** Set when shutdown begins: new requests get 503 SHUTTING_DOWN, /ready turns false. */
+  draining: boolean;
+}
+
+export interface InferenceContext {
+  readonly config: InferenceConfig;
+  readonly model: ServingModel;
+  readonly ids: IdSource;
+  readonly store: FeedbackStore;
+  readonly lifecycle: Lifecycle;
+  /** Present in a node:cluster worker: reaches the primary and the other workers. */
+  readonly cluster: ClusterLink | undefined;
+  /** Version of this service (package.json). */
+  readonly serviceVersion: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    inference: InferenceContext;
+  }
+  interface FastifyContextConfig {
+    /** Route-level override of @fastify/under-pressure's handler (see plugins/pressure.ts). */
+    pressureHandler?: (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => unknown;
+    /** Keep answering this route while draining (health, readiness, a last scrape). */
+    drainExempt?: boolean;
+  }
+}

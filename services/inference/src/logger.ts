@@ -1,0 +1,61 @@
+/**
+ * The process logger: pino JSON on stdout (pretty only on an interactive terminal outside
+ * production). Writes are asynchronous so a busy worker never waits on the pipe; pino flushes
+ * what is buffered when the process exits. Redaction is defence in depth: the code never logs
+ * bodies or raw texts, and these paths catch it if someone does.
+ */
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { LogLevel } from '../../../shared/env.js';
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.body',
+  'headers.authorization',
+  'authorization',
+  'body',
+  'text',
+  'texts',
+  'inputs',
+  '*.text',
+  '*.texts',
+  '*.inputs',
+  '*.body',
+];
+
+export interface LoggerSettings {
+  logLevel: LogLevel;
+  workerId: string;
+  /** Extra base fields, e.g. the role of a cluster primary. */
+  base?: Record<string, unknown>;
+}
+
+export function loggerOptions(settings: LoggerSettings): LoggerOptions {
+  return {
+    level: settings.logLevel,
+    base: { pid: process.pid, worker: settings.workerId, ...settings.base },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+}
+
+/** `destination` is for tests (capture the lines); otherwise stdout. */
+export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
+  const options = loggerOptions(settings);
+  if (destination) return pino(options, destination);
+  if (process.stdout.isTTY && process.env.NODE_ENV !== 'production') {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+  }
+  return pino(options, pino.destination({ dest: 1, sync: false }));
+}
+
+/** Flush buffered log lines (async destination) before the process exits on purpose. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}

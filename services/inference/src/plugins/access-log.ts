@@ -1,0 +1,65 @@
+/**
+ * One access-log line per request (instead of Fastify's two): route pattern, status, latency,
+ * predicted label(s), text length(s), model version, error code. Never the text itself; with
+ * LOG_TEXT_HASH a 12-hex sha256 prefix per text lets operators correlate repeats.
+ */
+import { createHash } from 'node:crypto';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** sha256 prefixes of the texts, filled only when LOG_TEXT_HASH is on. */
+    textDigests: string[] | null;
+  }
+}
+
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+const INFO = 30;
+const MAX_PATH = 128;
+
+export const accessLogPlugin = fp(
+  async (app) => {
+    const modelVersion = app.inference.model.version;
+    app.decorateRequest('textDigests', null);
+
+    app.addHook('onResponse', (request, reply, done) => {
+      const log = request.log as typeof request.log & { levelVal?: number };
+      if (log.levelVal === undefined || log.levelVal > INFO) {
+        done();
+        return;
+      }
+      const route = request.routeOptions.url;
+      const o = request.outcome;
+      const line: Record<string, unknown> = {
+        method: request.method,
+        route: route ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 1000) / 1000,
+        model_version: modelVersion,
+      };
+      // An unknown URL is logged by path only (no query string), cut short.
+      if (route === undefined) line.path = request.url.split('?', 1)[0]!.slice(0, MAX_PATH);
+      if (o.errorCode !== undefined) line.code = o.errorCode;
+      const preds = o.predictions;
+      if (preds !== undefined && preds.length > 0) {
+        if (preds.length === 1) {
+          line.label = preds[0]!.label;
+          line.text_length = preds[0]!.text_length;
+        } else {
+          line.batch_size = preds.length;
+          line.labels = preds.map((p) => p.label);
+          line.text_lengths = preds.map((p) => p.text_length);
+        }
+        if (o.inferenceSeconds !== undefined) line.inference_ms = Math.round(o.inferenceSeconds * 1e6) / 1000;
+      }
+      if (request.textDigests !== null) line.text_sha256 = request.textDigests;
+      if (o.feedback !== undefined) line.feedback = o.feedback;
+      log.info(line, 'request');
+      done();
+    });
+  },
+  { name: 'access-log', fastify: '5.x' },
+);

@@ -1,0 +1,52 @@
+/**
+ * The process registry (decorated as `metricsRegistry`), the per-request HTTP duration
+ * histogram and the readiness/model gauges. Route labels are route patterns ("unmatched" for
+ * unknown URLs), never raw URLs, so the label set stays bounded. GET /metrics is
+ * routes/metrics.ts.
+ */
+import fp from 'fastify-plugin';
+import type { Histogram, Registry } from 'prom-client';
+import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
+import { gaugeFrom, histogramFrom } from '../metrics.js';
+import { readiness } from '../readiness.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This process's registry: plugins register their metrics here (see metrics.ts helpers). */
+    metricsRegistry: Registry;
+  }
+}
+
+export interface MetricsPluginOptions {
+  registry: Registry;
+}
+
+export const metricsPlugin = fp<MetricsPluginOptions>(
+  async (app, opts) => {
+    const { registry } = opts;
+    const { model } = app.inference;
+    app.decorate('metricsRegistry', registry);
+
+    const duration = histogramFrom(INFERENCE_METRICS.httpRequestDurationSeconds, registry);
+    const children = new Map<string, Histogram.Internal<string>>();
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const status = reply.statusCode;
+      const key = `${route} ${request.method} ${status}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = duration.labels(route, request.method, String(status));
+        children.set(key, child);
+      }
+      child.observe(reply.elapsedTime / 1000);
+      done();
+    });
+
+    gaugeFrom(INFERENCE_METRICS.inferenceModelInfo, registry).set({ model_version: model.version }, 1);
+    gaugeFrom(INFERENCE_METRICS.ready, registry, function collect() {
+      this.set(readiness(app).ready ? 1 : 0);
+    });
+
+  },
+  { name: 'metrics', fastify: '5.x' },
+);

@@ -1,0 +1,41 @@
+/**
+ * Load shedding with @fastify/under-pressure: above the configured event-loop delay,
+ * event-loop utilization, heap or RSS, requests get 503 OVERLOADED with Retry-After and are
+ * counted in spam_detector_load_shed_total. /health, /ready and /metrics are exempt (route
+ * config `pressureHandler`): readiness reports the pressure instead, and scrapes keep working.
+ */
+import fp from 'fastify-plugin';
+import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
+import { counterFrom } from '../metrics.js';
+import { errorBody } from '../http/errors.js';
+
+export const pressurePlugin = fp(
+  async (app) => {
+    const { pressure } = app.inference.config;
+    const shed = counterFrom(INFERENCE_METRICS.loadShedTotal, app.metricsRegistry);
+    const retryAfter = String(pressure.retryAfterSeconds);
+
+    // under-pressure sends a non-null return value as the reply and stops the request there
+    // (its handlePressure); its typings only say void, hence the cast.
+    const onPressure = (request: FastifyRequest, reply: FastifyReply, type: string): object => {
+      shed.inc();
+      request.outcome.errorCode = 'OVERLOADED';
+      reply.code(503).header('retry-after', retryAfter);
+      return errorBody('OVERLOADED', `service is under pressure (${type}), retry later`, request.id);
+    };
+
+    await app.register(underPressure, {
+      maxEventLoopDelay: pressure.maxEventLoopDelayMs,
+      maxEventLoopUtilization: pressure.maxEventLoopUtilization,
+      eventLoopUtilizationMode: 'interval',
+      maxHeapUsedBytes: pressure.maxHeapUsedBytes,
+      maxRssBytes: pressure.maxRssBytes,
+      sampleInterval: pressure.sampleIntervalMs,
+      retryAfter: pressure.retryAfterSeconds,
+      pressureHandler: onPressure as unknown as FastifyUnderPressureOptions['pressureHandler'],
+    });
+  },
+  { name: 'pressure', fastify: '5.x', dependencies: ['metrics'] },
+);

@@ -1,0 +1,73 @@
+/**
+ * Security headers and optional bearer tokens.
+ *
+ * Headers: helmet's policy for a JSON API (nothing may be framed, loaded or sniffed). helmet is
+ * run ONCE at start against a recording response and the resulting static header set is
+ * attached to every reply; @fastify/helmet would rebuild helmet's middleware on every request,
+ * which costs more than the prediction's HTTP overhead budget allows.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fp from 'fastify-plugin';
+import helmet, { type HelmetOptions } from 'helmet';
+import type { onRequestHookHandler } from 'fastify';
+import { sendError } from '../http/errors.js';
+
+export const JSON_API_HELMET_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  // Plain HTTP on loopback or behind a TLS-terminating proxy, which owns HSTS.
+  strictTransportSecurity: false,
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  referrerPolicy: { policy: 'no-referrer' },
+};
+
+/** The headers helmet would set, computed once. */
+export function staticSecurityHeaders(options: HelmetOptions = JSON_API_HELMET_OPTIONS): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+    getHeader(name: string) {
+      return headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  return headers;
+}
+
+export const securityHeadersPlugin = fp(
+  async (app) => {
+    const headers = staticSecurityHeaders();
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      done();
+    });
+  },
+  { name: 'security-headers', fastify: '5.x' },
+);
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * An onRequest hook requiring `Authorization: Bearer <token>`; compared in constant time
+ * (both sides hashed to equal length first).
+ */
+export function requireBearerToken(token: string): onRequestHookHandler {
+  const expected = digest(token);
+  return (request, reply, done) => {
+    const header = request.headers.authorization;
+    const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (given !== '' && timingSafeEqual(digest(given), expected)) {
+      done();
+      return;
+    }
+    reply.header('www-authenticate', 'Bearer realm="spam-detector"');
+    sendError(request, reply, 'UNAUTHORIZED');
+  };
+}

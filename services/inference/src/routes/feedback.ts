@@ -1,0 +1,93 @@
+/**
+ * POST /feedback {id, label}: delayed ground truth for a recent prediction. The prediction id
+ * names the worker that made it; under node:cluster another worker's ids are looked up through
+ * the primary, so feedback works whichever worker the connection lands on.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Label } from '../../../../shared/model-io.js';
+import { ApiError } from '../http/errors.js';
+import { errorResponses } from '../http/schemas.js';
+import { predictionOwner } from '../ids.js';
+import type { FeedbackLookup } from '../feedback-store.js';
+import { requireBearerToken } from '../plugins/security.js';
+
+interface FeedbackBody {
+  id: string;
+  label: Label;
+}
+
+const FORWARD_TIMEOUT_MS = 2000;
+
+export const feedbackRoutes: FastifyPluginAsync = async (app) => {
+  const { config, store, cluster } = app.inference;
+  const self = config.workerId;
+
+  cluster?.serveFeedback((id, label) => store.resolve(id, label));
+
+  app.post<{ Body: FeedbackBody }>(
+    '/feedback',
+    {
+      onRequest: config.feedbackToken ? [requireBearerToken(config.feedbackToken)] : [],
+      schema: {
+        summary: 'Report the true label of a recent prediction',
+        description:
+          `Accepted once per prediction id, for ${config.feedbackTtlSeconds} s after the prediction ` +
+          `(the last ${config.feedbackMaxEntries} predictions per worker are remembered). ` +
+          'Needs `Authorization: Bearer <FEEDBACK_TOKEN>` when FEEDBACK_TOKEN is set.',
+        tags: ['predictions'],
+        body: {
+          type: 'object',
+          required: ['id', 'label'],
+          properties: {
+            id: { type: 'string', minLength: 1, maxLength: 128, description: 'The `id` of a prediction.' },
+            label: { type: 'string', enum: ['spam', 'ham'], description: 'The true label.' },
+          },
+          examples: [{ id: '0.k3v9x2qa.1f', label: 'spam' }],
+        },
+        response: {
+          200: {
+            description: 'Feedback recorded',
+            type: 'object',
+            required: ['id', 'predicted', 'actual', 'correct'],
+            properties: {
+              id: { type: 'string' },
+              predicted: { type: 'string', enum: ['spam', 'ham'] },
+              actual: { type: 'string', enum: ['spam', 'ham'] },
+              correct: { type: 'boolean' },
+            },
+          },
+          ...errorResponses(400, 401, 404, 409, 410, 415, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { id, label } = request.body;
+      const owner = predictionOwner(id);
+      if (owner === undefined) throw new ApiError('UNKNOWN_PREDICTION');
+
+      let result: FeedbackLookup;
+      if (owner === self || cluster === undefined) {
+        result = store.resolve(id, label);
+      } else {
+        const forwarded = await cluster.forwardFeedback(owner, id, label, FORWARD_TIMEOUT_MS);
+        if (forwarded.status === 'timeout') {
+          throw new ApiError('OVERLOADED', 'the worker that made this prediction did not answer in time', { 'retry-after': '1' });
+        }
+        // A worker that is gone took its recent predictions with it.
+        result = forwarded.status === 'unreachable' ? { status: 'unknown' } : forwarded;
+      }
+
+      switch (result.status) {
+        case 'accepted':
+          request.outcome.feedback = { predicted: result.predicted, actual: label };
+          return { id, predicted: result.predicted, actual: label, correct: result.predicted === label };
+        case 'expired':
+          throw new ApiError('PREDICTION_EXPIRED');
+        case 'duplicate':
+          throw new ApiError('FEEDBACK_ALREADY_RECORDED');
+        default:
+          throw new ApiError('UNKNOWN_PREDICTION');
+      }
+    },
+  );
+};

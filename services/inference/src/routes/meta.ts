@@ -1,0 +1,154 @@
+/**
+ * GET / (service info), /health (liveness), /ready (readiness) and /model (the model card).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { errorBody } from '../http/errors.js';
+import { errorRef, errorResponses } from '../http/schemas.js';
+import { readiness } from '../readiness.js';
+
+export const SERVICE_NAME = 'spam-detector-inference';
+
+const ENDPOINTS = [
+  { method: 'POST', path: '/predict', description: 'Classify {"text"} or a batch {"texts": [...]}' },
+  { method: 'POST', path: '/invocations', description: 'MLflow-style scoring: {"inputs": [...]}' },
+  { method: 'POST', path: '/feedback', description: 'True label of a recent prediction: {"id", "label"}' },
+  { method: 'GET', path: '/health', description: 'Liveness' },
+  { method: 'GET', path: '/ready', description: 'Readiness: model loaded and not shedding load' },
+  { method: 'GET', path: '/model', description: 'Model card' },
+  { method: 'GET', path: '/metrics', description: 'Prometheus metrics' },
+] as const;
+
+const passThrough = (): undefined => undefined;
+
+export const metaRoutes: FastifyPluginAsync = async (app) => {
+  const { config, model, serviceVersion } = app.inference;
+  const endpoints = [...ENDPOINTS] as Array<{ method: string; path: string; description: string }>;
+  if (config.openapiEnabled) endpoints.push({ method: 'GET', path: '/openapi.json', description: 'OpenAPI 3 document' });
+  if (config.docsUiEnabled) endpoints.push({ method: 'GET', path: '/docs', description: 'API documentation (Swagger UI)' });
+  const info = { name: SERVICE_NAME, version: serviceVersion, model_version: model.version, worker: config.workerId, endpoints };
+
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'Service information',
+        tags: ['operations'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              version: { type: 'string' },
+              model_version: { type: 'string' },
+              worker: { type: 'string' },
+              endpoints: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { method: { type: 'string' }, path: { type: 'string' }, description: { type: 'string' } },
+                },
+              },
+            },
+          },
+          ...errorResponses(503),
+        },
+      },
+    },
+    async () => info,
+  );
+
+  app.get(
+    '/health',
+    {
+      config: { pressureHandler: passThrough, drainExempt: true },
+      schema: {
+        summary: 'Liveness',
+        description: 'Answers 200 while the process serves HTTP, also while draining or under pressure.',
+        tags: ['operations'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', enum: ['ok'] },
+              worker: { type: 'string' },
+              pid: { type: 'integer' },
+              uptime_seconds: { type: 'number' },
+            },
+          },
+        },
+      },
+    },
+    async () => ({ status: 'ok', worker: config.workerId, pid: process.pid, uptime_seconds: process.uptime() }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      config: { pressureHandler: passThrough, drainExempt: true },
+      schema: {
+        summary: 'Readiness',
+        description: '200 when the model is loaded and the worker is neither shedding load nor shutting down; ' +
+          'otherwise 503 with code OVERLOADED or SHUTTING_DOWN.',
+        tags: ['operations'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', enum: ['ready'] },
+              model_version: { type: 'string' },
+              worker: { type: 'string' },
+            },
+          },
+          503: { description: 'Not ready (OVERLOADED, SHUTTING_DOWN)', ...errorRef },
+        },
+      },
+    },
+    async (request, reply) => {
+      const r = readiness(app);
+      if (r.ready) return { status: 'ready', model_version: model.version, worker: config.workerId };
+      request.outcome.errorCode = r.code;
+      reply.code(503);
+      if (r.code === 'OVERLOADED') reply.header('retry-after', String(config.pressure.retryAfterSeconds));
+      return errorBody(r.code, `not ready: ${r.reason}`, request.id);
+    },
+  );
+
+  const modelInfo = {
+    version: model.version,
+    max_text_chars: model.maxTextChars,
+    request_limits: { max_text_chars: config.maxTextChars, max_batch_size: config.maxBatchSize, body_limit_bytes: config.bodyLimitBytes },
+    card: model.card,
+  };
+  app.get(
+    '/model',
+    {
+      schema: {
+        summary: 'Model card',
+        description: 'The served model: version, its card (training data, metrics, features) as written by training, ' +
+          'its truncation cap (`max_text_chars`: the model reads at most this many characters of a text) and the ' +
+          'request limits of this service (a longer text is refused with TEXT_TOO_LONG).',
+        tags: ['model'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              version: { type: 'string' },
+              max_text_chars: { type: 'integer' },
+              request_limits: {
+                type: 'object',
+                properties: {
+                  max_text_chars: { type: 'integer' },
+                  max_batch_size: { type: 'integer' },
+                  body_limit_bytes: { type: 'integer' },
+                },
+              },
+              card: { type: 'object', additionalProperties: true, description: 'The model card, as written by training.' },
+            },
+          },
+          ...errorResponses(503),
+        },
+      },
+    },
+    async () => modelInfo,
+  );
+};
