@@ -1,14 +1,29 @@
 /**
- * The event schema of the local channel (inference workers -> exporter).
+ * The event schema of the local channel (inference workers -> exporter). docs/channel.md is the
+ * design; this file is the contract both sides compile against.
  *
- * Framing: newline-delimited JSON (one event per line, UTF-8). Every event carries `v`, the
- * schema version. A reader accepts every version it knows and counts the rest as malformed
- * with reason "unsupported_version"; a writer only ever adds optional fields within a version,
- * so an old worker and a new exporter coexist during a rolling restart.
+ * Framing: newline-delimited JSON (one frame per line, UTF-8, at most MAX_FRAME_BYTES). Every
+ * frame carries `v`, the schema version. A reader accepts every version it knows and counts the
+ * rest as malformed with reason "unsupported_version"; within a version a writer only ever adds
+ * optional fields and readers ignore fields they do not know, so an old worker and a new
+ * exporter coexist during a rolling restart.
+ *
+ * Two kinds of frames flow from a worker:
+ * - data events (request, feedback): one per fact, counted in the worker's books
+ *   (published = delivered + dropped + queued + in flight) and never silently lost;
+ * - control frames (hello, stats): snapshots of state, sent only while connected; a newer one
+ *   supersedes an older one, so they are not counted as events.
+ * The exporter answers with ack frames carrying how many lines it has received on the
+ * connection, which is how a worker knows what was delivered and what a crash lost.
  */
 import type { Label } from './model-io.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
+/** Versions this code can read. */
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1];
+
+/** Longest frame (bytes, newline excluded) a reader accepts; longer ones are dropped whole. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** Routes that can appear in events: route patterns, never raw URLs. */
 export const EVENT_ROUTES = [
@@ -30,19 +45,36 @@ export type EventRoute = (typeof EVENT_ROUTES)[number];
 /** The routes whose requests the seed counted as prediction requests. */
 export const PREDICTION_ROUTES: readonly EventRoute[] = ['/predict', '/invocations'];
 
+/** Worker slot ids: short and from a small alphabet, because they become a label value. */
+export const WORKER_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** Model versions: printable, no quotes or backslashes, bounded length (they become a label value). */
+export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9._:+@-]{1,64}$/;
+
 export interface PublisherIdentity {
   /** Stable slot of the worker (cluster/pm2 instance index), bounded: safe as a label. */
   worker: string;
   pid: number;
 }
 
-/** First frame on every connection. */
-export interface HelloEvent extends PublisherIdentity {
+/** A worker's lifetime event books, carried by hello and stats frames. */
+export interface PublisherBooks {
+  /** Data events the worker produced since it started. */
+  published_events: number;
+  /** Data events an exporter acknowledged (received) since the worker started. */
+  delivered_events: number;
+  /** Data events dropped instead of delivered since the worker started, all reasons. */
+  dropped_events: number;
+  /** Data events waiting in the worker's queue right now. */
+  queued_events: number;
+}
+
+/** First frame on every connection; sent again when the served model changes. */
+export interface HelloEvent extends PublisherIdentity, PublisherBooks {
   v: 1;
   type: 'hello';
   ts: number; // unix ms
   model_version: string;
-  /** Test-split accuracy from the served model's card. */
+  /** Test-split accuracy from the served model's card, 0-1. */
   model_accuracy: number;
 }
 
@@ -80,16 +112,50 @@ export interface FeedbackEvent extends PublisherIdentity {
 }
 
 /** Periodic gauges a worker alone can know (sent every few seconds). */
-export interface StatsEvent extends PublisherIdentity {
+export interface StatsEvent extends PublisherIdentity, PublisherBooks {
   v: 1;
   type: 'stats';
   ts: number;
   active_connections: number;
   in_flight_requests: number;
-  /** Events this publisher dropped since it started (monotonic per publisher). */
-  dropped_events: number;
   ready: boolean;
 }
 
-export type ChannelEvent = HelloEvent | RequestEvent | FeedbackEvent | StatsEvent;
+/** Exporter -> worker: lines received on this connection so far (cumulative, every frame counts). */
+export interface AckFrame {
+  v: 1;
+  type: 'ack';
+  received: number;
+}
+
+export type DataEvent = RequestEvent | FeedbackEvent;
+export type ControlEvent = HelloEvent | StatsEvent;
+export type ChannelEvent = DataEvent | ControlEvent;
 export type ChannelEventType = ChannelEvent['type'];
+export const CHANNEL_EVENT_TYPES: readonly ChannelEventType[] = ['request', 'feedback', 'hello', 'stats'];
+
+/** Why a worker dropped a data event instead of delivering it (closed set: a label). */
+export const DROP_REASONS = [
+  /** Queue at its bound while connected: the exporter reads slower than workers publish. */
+  'queue_full',
+  /** Queue at its bound while no exporter is connected. */
+  'disconnected',
+  /** Written to a connection that broke before the exporter acknowledged it. */
+  'unacknowledged',
+  /** Still queued when the worker's bounded shutdown flush ran out of time. */
+  'shutdown',
+  /** Larger than MAX_FRAME_BYTES: no exporter would accept it. */
+  'oversized',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Why the exporter rejected a frame (closed set: a label). */
+export const MALFORMED_REASONS = [
+  'invalid_json',
+  'not_object',
+  'unsupported_version',
+  'unknown_type',
+  'invalid_field',
+  'oversized',
+] as const;
+export type MalformedReason = (typeof MALFORMED_REASONS)[number];

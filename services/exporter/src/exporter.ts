@@ -1,0 +1,138 @@
+/**
+ * Wires the exporter's stages: listener -> parser -> mapper -> registry, plus the publishers'
+ * state, self-telemetry, host and process collectors and the HTTP server. main.ts runs it as a
+ * process; tests and the ingest benchmark run it in-process.
+ */
+import { OSUtils } from 'node-os-utils';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ChannelEvent, MalformedReason } from '../../../shared/events.js';
+import { COLLECTOR_NAMES, createCollectors } from './collectors/index.js';
+import { Sampler } from './collectors/sampler.js';
+import { releaseWorkersCollector } from './collectors/workers.js';
+import type { ExporterConfig } from './config.js';
+import { buildHttp } from './http.js';
+import { ChannelListener, type ChannelHandler } from './listener.js';
+import { EventMapper } from './mapper.js';
+import { Publishers } from './publishers.js';
+import { EventMetrics } from './registry/event-metrics.js';
+import { Telemetry } from './telemetry/telemetry.js';
+
+export interface Exporter {
+  /** http://host:port of /metrics and /health. */
+  url: string;
+  registry: Registry;
+  metrics: EventMetrics;
+  telemetry: Telemetry;
+  close(): Promise<void>;
+}
+
+/**
+ * prom-client's default process metrics, minus the three gauges it names `_total`
+ * (nodejs_active_*_total), which promtool rejects as gauges.
+ */
+export function registerProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
+}
+
+/** The ingest path alone (no sockets, no HTTP): what a received frame costs. */
+export function createIngest(registry: Registry, log?: Logger) {
+  const publishers = new Publishers(log);
+  const metrics = new EventMetrics(registry);
+  const mapper = new EventMapper(metrics, publishers);
+  publishers.register(registry);
+  let connectionCount = (): number => publishers.connected;
+  const telemetry = new Telemetry(registry, () => connectionCount(), COLLECTOR_NAMES);
+  let chunkMs = 0;
+  const handler: ChannelHandler = {
+    connected: (id) => publishers.connect(id),
+    disconnected: (id) => publishers.disconnect(id),
+    chunk(nowMs) {
+      metrics.window.advance(nowMs);
+      chunkMs = nowMs;
+    },
+    event(id: number, e: ChannelEvent) {
+      telemetry.lastEventMs = chunkMs;
+      telemetry.countReceived(e.type);
+      mapper.apply(id, e);
+    },
+    malformed(_id: number, reason: MalformedReason) {
+      telemetry.countMalformed(reason);
+    },
+  };
+  return {
+    publishers,
+    metrics,
+    telemetry,
+    handler,
+    setConnectionCount(f: () => number) {
+      connectionCount = f;
+    },
+  };
+}
+
+export async function startExporter(config: ExporterConfig, log: Logger): Promise<Exporter> {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const ingest = createIngest(registry, log);
+  const listener = new ChannelListener({
+    socketPath: config.eventsSocket,
+    handler: ingest.handler,
+    log,
+    maxConnections: config.maxConnections,
+    ackIntervalMs: config.ackIntervalMs,
+  });
+  ingest.setConnectionCount(() => listener.connectionCount);
+
+  const os = new OSUtils({ cacheEnabled: false });
+  const sampler = new Sampler(
+    createCollectors({ registry, os, publishers: ingest.publishers, diskPath: config.diskPath }),
+    config.sampleIntervalMs,
+    {
+      onError(collector, err) {
+        ingest.telemetry.countCollectorError(collector);
+        log.debug({ collector, err: err instanceof Error ? err.message : String(err) }, 'sample failed');
+      },
+    },
+  );
+
+  const started = Date.now();
+  const http = buildHttp(
+    registry,
+    () => ({ status: 'ok', publishers: listener.connectionCount, uptime_s: (Date.now() - started) / 1000 }),
+    log,
+  );
+
+  await listener.listen();
+  let url: string;
+  try {
+    await http.listen({ host: config.host, port: config.port });
+    const addr = http.server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  } catch (err) {
+    await listener.close(0);
+    throw err;
+  }
+  sampler.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    registry,
+    metrics: ingest.metrics,
+    telemetry: ingest.telemetry,
+    close() {
+      closing ??= (async () => {
+        await listener.close(Math.min(config.shutdownGraceMs, 1000));
+        await sampler.stop();
+        releaseWorkersCollector();
+        await http.close();
+      })();
+      return closing;
+    },
+  };
+}

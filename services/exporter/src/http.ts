@@ -1,0 +1,37 @@
+/**
+ * The exporter's HTTP side: GET /metrics (Prometheus text) and GET /health. A scrape renders
+ * state already aggregated in memory: its cost depends on the number of series (bounded), never
+ * on the event rate, and it triggers no sampling.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+export interface HealthReport {
+  status: 'ok';
+  publishers: number;
+  uptime_s: number;
+}
+
+export function buildHttp(registry: Registry, health: () => HealthReport, logger: Logger) {
+  const app = Fastify({
+    loggerInstance: logger,
+    // A scrape every few seconds is not worth two log lines each.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const body = await registry.metrics();
+    return reply.type(registry.contentType).send(body);
+  });
+  app.get('/health', async () => health());
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `route ${req.method} ${req.url} not found` }),
+  );
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    const code = status === 500 ? 'INTERNAL_ERROR' : 'INVALID_REQUEST';
+    return reply.code(status).send({ statusCode: status, code, error: status === 500 ? 'Internal Server Error' : 'Bad Request', message: status === 500 ? 'internal error' : (err.message ?? '') });
+  });
+  return app;
+}

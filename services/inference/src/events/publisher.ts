@@ -1,0 +1,468 @@
+/**
+ * The worker's end of the channel (docs/channel.md): one event per finished request, written to
+ * the exporter's Unix socket without ever blocking or failing the request.
+ *
+ * - publish() only appends a pre-encoded line to a bounded queue (events and bytes); the queue
+ *   is written once per event-loop turn (setImmediate), as one write per batch.
+ * - When the socket pushes back (write() returned false) the queue waits for 'drain'; when it is
+ *   full, new events are dropped and counted. Nothing else buffers: memory stays bounded
+ *   whatever the exporter does.
+ * - When no exporter is there, the queue keeps what fits and the publisher reconnects with
+ *   exponential backoff and full jitter.
+ * - The exporter acknowledges the lines it received; lines written to a connection that breaks
+ *   before their ack are counted as dropped ("unacknowledged"), so the books always balance:
+ *   published = delivered + dropped + queued + in flight.
+ */
+import { createConnection, type Socket } from 'node:net';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { EventEncoder, type RequestFields } from '../../../../shared/event-encode.js';
+import {
+  DROP_REASONS,
+  MAX_FRAME_BYTES,
+  type DropReason,
+  type PublisherBooks,
+  type PublisherIdentity,
+} from '../../../../shared/events.js';
+import { INFERENCE_METRICS as M } from '../../../../shared/metrics.js';
+import type { Label } from '../../../../shared/model-io.js';
+
+export interface PublisherLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface WorkerStats {
+  activeConnections: number;
+  inFlightRequests: number;
+  ready: boolean;
+}
+
+export interface PublisherOptions {
+  socketPath: string;
+  identity: PublisherIdentity;
+  modelVersion?: string;
+  modelAccuracy?: number;
+  /** Where the channel metrics (INFERENCE_METRICS events*) are registered, e.g. the /metrics registry. */
+  registry?: Registry;
+  log?: PublisherLogger;
+  /** Queue bound in events (default 20,000: about 2 s of a busy worker). */
+  queueMaxEvents?: number;
+  /** Queue bound in bytes of encoded frames (default 8 MiB). */
+  queueMaxBytes?: number;
+  /** Largest single write (default 256 KiB). */
+  maxBatchBytes?: number;
+  /** Interval of stats frames (default 5 s). */
+  statsIntervalMs?: number;
+  /** Source of the stats frames' gauges; the events plugin provides it. */
+  stats?: () => WorkerStats;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+export interface PublisherSnapshot extends PublisherBooks {
+  sent: number;
+  dropped: Record<DropReason, number>;
+  connected: boolean;
+  /** Data lines written to the current connection and not yet acknowledged. */
+  inFlight: number;
+}
+
+const NOOP_LOG: PublisherLogger = { info() {}, warn() {}, debug() {} };
+
+export class EventPublisher {
+  private readonly encoder: EventEncoder;
+  private readonly log: PublisherLogger;
+  private readonly queueMaxEvents: number;
+  private readonly queueMaxBytes: number;
+  private readonly maxBatchBytes: number;
+  private readonly statsIntervalMs: number;
+  private readonly reconnectMinMs: number;
+  private readonly reconnectMaxMs: number;
+  private statsSource: () => WorkerStats;
+  private modelAccuracy: number;
+
+  // The queue: encoded lines from `head` on.
+  private queue: string[] = [];
+  private head = 0;
+  private queueBytes = 0;
+  private flushScheduled = false;
+
+  // The connection.
+  private socket: Socket | undefined;
+  private connected = false;
+  private connecting = false;
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private ackBuffer = '';
+  /** Lines written to this connection (data and control) and lines the exporter acknowledged. */
+  private linesWritten = 0;
+  private linesAcked = 0;
+  /** Line numbers (1-based, this connection) of control frames not yet acknowledged. */
+  private controlLines: number[] = [];
+
+  // The books (data events only).
+  private published = 0;
+  private sent = 0;
+  private delivered = 0;
+  private readonly dropped: Record<DropReason, number>;
+  private droppedTotal = 0;
+
+  private started = false;
+  private closing = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: PublisherOptions) {
+    this.encoder = new EventEncoder(opts.identity, opts.modelVersion ?? '');
+    this.modelAccuracy = opts.modelAccuracy ?? 0;
+    this.log = opts.log ?? NOOP_LOG;
+    this.queueMaxEvents = opts.queueMaxEvents ?? 20_000;
+    this.queueMaxBytes = opts.queueMaxBytes ?? 8 * 1024 * 1024;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 256 * 1024;
+    this.statsIntervalMs = opts.statsIntervalMs ?? 5000;
+    this.reconnectMinMs = opts.reconnectMinMs ?? 50;
+    this.reconnectMaxMs = opts.reconnectMaxMs ?? 2000;
+    this.statsSource = opts.stats ?? (() => ({ activeConnections: 0, inFlightRequests: 0, ready: true }));
+    this.dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+    this.socketPath = opts.socketPath;
+    if (opts.registry) this.registerMetrics(opts.registry);
+  }
+
+  private readonly socketPath: string;
+
+  /** Starts connecting (and reconnecting); events published before are queued. */
+  start(): void {
+    if (this.started || this.closing) return;
+    this.started = true;
+    this.statsTimer = setInterval(() => this.sendStats(), this.statsIntervalMs);
+    this.statsTimer.unref();
+    this.connect();
+  }
+
+  setStatsSource(source: () => WorkerStats): void {
+    this.statsSource = source;
+  }
+
+  /** The served model changed: later events carry the new version; the exporter gets a new hello. */
+  setModel(version: string, accuracy: number): void {
+    this.encoder.setModelVersion(version);
+    this.modelAccuracy = accuracy;
+    if (this.connected) this.writeControl(this.encoder.hello(this.modelAccuracy, this.books()));
+  }
+
+  publishRequest(fields: RequestFields): void {
+    this.enqueue(this.encoder.request(fields));
+  }
+
+  publishFeedback(predicted: Label, actual: Label): void {
+    this.enqueue(this.encoder.feedback(predicted, actual));
+  }
+
+  /** Queues one encoded data frame (a line ending in "\n"); never throws, never blocks. */
+  enqueue(line: string): void {
+    this.published++;
+    if (this.closing) return this.drop('shutdown');
+    if (line.length > MAX_FRAME_BYTES) return this.drop('oversized');
+    if (this.queue.length - this.head >= this.queueMaxEvents || this.queueBytes + line.length > this.queueMaxBytes) {
+      return this.drop(this.connected ? 'queue_full' : 'disconnected');
+    }
+    this.queue.push(line);
+    this.queueBytes += line.length;
+    if (this.connected && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  snapshot(): PublisherSnapshot {
+    return {
+      ...this.books(),
+      sent: this.sent,
+      dropped: { ...this.dropped },
+      connected: this.connected,
+      inFlight: this.linesWritten - this.linesAcked - this.controlLines.length,
+    };
+  }
+
+  private books(): PublisherBooks {
+    return {
+      published_events: this.published,
+      delivered_events: this.delivered,
+      dropped_events: this.droppedTotal,
+      queued_events: this.queue.length - this.head,
+    };
+  }
+
+  private drop(reason: DropReason, n = 1): void {
+    this.dropped[reason] += n;
+    this.droppedTotal += n;
+  }
+
+  // --- writing ---
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (!this.connected || !socket || socket.writableNeedDrain) return;
+    const q = this.queue;
+    while (this.head < q.length) {
+      let batch = '';
+      let n = 0;
+      let i = this.head;
+      // At least one line per batch, however long (lines are bounded by MAX_FRAME_BYTES).
+      while (i < q.length && (n === 0 || batch.length + q[i]!.length <= this.maxBatchBytes)) {
+        batch += q[i]!;
+        q[i] = '';
+        i++;
+        n++;
+      }
+      this.head = i;
+      this.queueBytes -= batch.length;
+      this.linesWritten += n;
+      this.sent += n;
+      if (!socket.write(batch)) break;
+    }
+    if (this.head === q.length) {
+      this.queue = [];
+      this.head = 0;
+      this.queueBytes = 0;
+    } else if (this.head > 4096 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+    this.checkIdle();
+  };
+
+  /** Hello and stats: written only when the socket takes them at once; never queued or counted. */
+  private writeControl(line: string): void {
+    const socket = this.socket;
+    if (!this.connected || !socket || socket.writableNeedDrain) return;
+    // A peer that never acknowledges must not grow this list without bound.
+    if (this.controlLines.length >= 1024) return;
+    socket.write(line);
+    this.linesWritten++;
+    this.controlLines.push(this.linesWritten);
+  }
+
+  private sendStats(): void {
+    if (!this.connected) return;
+    let s: WorkerStats;
+    try {
+      s = this.statsSource();
+    } catch {
+      return;
+    }
+    this.writeControl(this.encoder.stats({ ...s, ...this.books() }));
+  }
+
+  // --- acknowledgements ---
+
+  private onData(chunk: Buffer): void {
+    this.ackBuffer += chunk.toString('utf8');
+    let nl = this.ackBuffer.indexOf('\n');
+    while (nl >= 0) {
+      const line = this.ackBuffer.slice(0, nl);
+      this.ackBuffer = this.ackBuffer.slice(nl + 1);
+      nl = this.ackBuffer.indexOf('\n');
+      let frame: unknown;
+      try {
+        frame = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const f = frame as { type?: unknown; received?: unknown };
+      if (f && f.type === 'ack' && typeof f.received === 'number') this.onAck(f.received);
+    }
+    // Acks are tiny; anything long without a newline is not an ack stream.
+    if (this.ackBuffer.length > 4096) this.ackBuffer = '';
+  }
+
+  private onAck(received: number): void {
+    const n = Math.min(Math.floor(received), this.linesWritten);
+    if (!(n > this.linesAcked)) return;
+    let control = 0;
+    while (this.controlLines.length > 0 && this.controlLines[0]! <= n) {
+      this.controlLines.shift();
+      control++;
+    }
+    this.delivered += n - this.linesAcked - control;
+    this.linesAcked = n;
+    this.checkIdle();
+  }
+
+  // --- connection ---
+
+  private connect(): void {
+    if (this.connecting || this.connected || this.closed) return;
+    this.connecting = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const socket = createConnection(this.socketPath);
+    // The publisher must never keep a worker alive on its own.
+    socket.unref();
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.connecting = false;
+      this.connected = true;
+      this.attempts = 0;
+      this.linesWritten = 0;
+      this.linesAcked = 0;
+      this.controlLines = [];
+      this.ackBuffer = '';
+      this.log.info({ socket: this.socketPath, queued: this.queue.length - this.head }, 'events channel connected');
+      this.writeControl(this.encoder.hello(this.modelAccuracy, this.books()));
+      this.flush();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', this.flush);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.log.debug({ socket: this.socketPath, code: err.code }, 'events channel error');
+    });
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private onClose(socket: Socket): void {
+    if (socket !== this.socket) return;
+    const wasConnected = this.connected;
+    this.socket = undefined;
+    this.connected = false;
+    this.connecting = false;
+    if (wasConnected) {
+      const lost = this.linesWritten - this.linesAcked - this.controlLines.length;
+      if (lost > 0) this.drop('unacknowledged', lost);
+      this.linesWritten = 0;
+      this.linesAcked = 0;
+      this.controlLines = [];
+      this.log.warn({ socket: this.socketPath, unacknowledged: lost, queued: this.queue.length - this.head }, 'events channel lost, reconnecting');
+    } else if (this.attempts === 0) {
+      this.log.debug({ socket: this.socketPath }, 'events channel unavailable, retrying');
+    }
+    this.checkIdle();
+    if (this.closed) return;
+    // Full jitter: workers that lost the exporter together do not come back in lockstep.
+    const ceiling = Math.min(this.reconnectMaxMs, this.reconnectMinMs * 2 ** Math.min(this.attempts, 20));
+    this.attempts++;
+    const delay = this.reconnectMinMs / 2 + Math.random() * ceiling;
+    this.reconnectTimer = setTimeout(() => this.connect(), this.closing ? 0 : delay);
+    this.reconnectTimer.unref();
+  }
+
+  // --- shutdown ---
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    const idle = this.queue.length === this.head && this.linesWritten - this.linesAcked - this.controlLines.length === 0;
+    if (idle || !this.connected) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves when nothing is queued or in flight, or the connection is gone (whichever first). */
+  private waitIdleOrDisconnected(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  /**
+   * Flushes what is queued and waits for the exporter's acknowledgement, at most `timeoutMs`
+   * (call it after the HTTP server stopped taking requests). What is still queued then is
+   * dropped as "shutdown", what is unacknowledged as "unacknowledged".
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.statsTimer);
+    const deadline = Date.now() + timeoutMs;
+    const timeLeft = (): number => Math.max(0, deadline - Date.now());
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+    // Keep (re)connecting until the queue is delivered or time is up.
+    while (timeLeft() > 0 && (this.queue.length > this.head || this.linesWritten > this.linesAcked + this.controlLines.length)) {
+      if (!this.connected) {
+        if (!this.started) break;
+        if (!this.connecting) this.connect();
+        await sleep(Math.min(25, timeLeft()));
+        continue;
+      }
+      this.flush();
+      await Promise.race([sleep(timeLeft()), this.waitIdleOrDisconnected()]);
+    }
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    // The exporter's mirror of these books ends on the final figures.
+    this.sendStats();
+    const queued = this.queue.length - this.head;
+    if (queued > 0) this.drop('shutdown', queued);
+    this.queue = [];
+    this.head = 0;
+    this.queueBytes = 0;
+    const socket = this.socket;
+    if (socket) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, Math.max(100, timeLeft()));
+        socket.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        socket.end();
+      });
+    }
+    if (this.connecting && this.socket) this.socket.destroy();
+  }
+
+  // --- metrics ---
+
+  private registerMetrics(registry: Registry): void {
+    const self = this;
+    // Values live in the publisher (they also feed the stats frames); these read them at scrape.
+    const counter = (def: { name: string; help: string }, read: () => number): void => {
+      new Counter({
+        name: def.name,
+        help: def.help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    counter(M.eventsPublishedTotal, () => self.published);
+    counter(M.eventsSentTotal, () => self.sent);
+    counter(M.eventsDeliveredTotal, () => self.delivered);
+    new Counter({
+      name: M.eventsDroppedTotal.name,
+      help: M.eventsDroppedTotal.help,
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const r of DROP_REASONS) this.inc({ reason: r }, self.dropped[r]);
+      },
+    });
+    new Gauge({
+      name: M.eventsQueueDepth.name,
+      help: M.eventsQueueDepth.help,
+      registers: [registry],
+      collect() {
+        this.set(self.queue.length - self.head);
+      },
+    });
+    new Gauge({
+      name: M.eventsChannelConnected.name,
+      help: M.eventsChannelConnected.help,
+      registers: [registry],
+      collect() {
+        this.set(self.connected ? 1 : 0);
+      },
+    });
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Writers' side of the channel schema (shared/events.ts): frames built from string templates.
+ *
+ * A worker writes one frame per request, so this is on the hot path of every request: templates
+ * with precomputed per-publisher prefixes cost a fraction of JSON.stringify on an object, and
+ * every string that goes in is either from a closed set or escaped once and cached. Readers use
+ * JSON.parse, so any valid JSON is accepted; the templates only have to produce valid JSON, which
+ * test/channel-codec.test.ts checks against the exporter's parser.
+ */
+import { isErrorCode } from './error-codes.js';
+import {
+  EVENT_SCHEMA_VERSION,
+  type AckFrame,
+  type EventRoute,
+  type PredictionSummary,
+  type PublisherBooks,
+  type PublisherIdentity,
+} from './events.js';
+import type { Label } from './model-io.js';
+
+/** What a finished request contributes to its event; the encoder adds identity and time. */
+export interface RequestFields {
+  route: EventRoute;
+  method: string;
+  status: number;
+  errorCode?: string | undefined;
+  latencySeconds: number;
+  inferenceSeconds?: number | undefined;
+  batchSize?: number | undefined;
+  predictions?: readonly PredictionSummary[] | undefined;
+}
+
+export interface StatsFields extends PublisherBooks {
+  activeConnections: number;
+  inFlightRequests: number;
+  ready: boolean;
+}
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** JSON has no NaN or Infinity: a non-finite number would make the whole frame unreadable. */
+function num(x: number): number {
+  return Number.isFinite(x) ? x : 0;
+}
+
+function count(x: number): number {
+  return Number.isSafeInteger(x) && x >= 0 ? x : 0;
+}
+
+export class EventEncoder {
+  private readonly requestPrefix: string;
+  private readonly feedbackPrefix: string;
+  private readonly helloPrefix: string;
+  private readonly statsPrefix: string;
+  private modelVersion = '';
+  private modelVersionJson = '""';
+
+  constructor(identity: PublisherIdentity, modelVersion = '') {
+    // Identity never changes for a process: its escaped form is built once.
+    const id = `"worker":${JSON.stringify(identity.worker)},"pid":${count(identity.pid)}`;
+    const v = EVENT_SCHEMA_VERSION;
+    this.requestPrefix = `{"v":${v},"type":"request",${id},"ts":`;
+    this.feedbackPrefix = `{"v":${v},"type":"feedback",${id},"ts":`;
+    this.helloPrefix = `{"v":${v},"type":"hello",${id},"ts":`;
+    this.statsPrefix = `{"v":${v},"type":"stats",${id},"ts":`;
+    this.setModelVersion(modelVersion);
+  }
+
+  setModelVersion(version: string): void {
+    if (version === this.modelVersion) return;
+    this.modelVersion = version;
+    this.modelVersionJson = JSON.stringify(version);
+  }
+
+  getModelVersion(): string {
+    return this.modelVersion;
+  }
+
+  request(f: RequestFields, ts: number = Date.now()): string {
+    const method = HTTP_METHODS.has(f.method) ? f.method : 'OTHER';
+    let s = `${this.requestPrefix}${ts},"route":"${f.route}","method":"${method}","status":${count(f.status)}`;
+    if (f.errorCode !== undefined) {
+      // Catalogued codes are [A-Z_]: safe verbatim. Anything else is escaped (and later mapped
+      // to the fallback by the exporter).
+      s += isErrorCode(f.errorCode) ? `,"error_code":"${f.errorCode}"` : `,"error_code":${JSON.stringify(String(f.errorCode))}`;
+    }
+    s += `,"latency_s":${num(f.latencySeconds)}`;
+    if (f.inferenceSeconds !== undefined) s += `,"inference_s":${num(f.inferenceSeconds)}`;
+    if (f.batchSize !== undefined) s += `,"batch_size":${count(f.batchSize)}`;
+    const p = f.predictions;
+    if (p !== undefined && p.length > 0) {
+      s += ',"predictions":[';
+      for (let i = 0; i < p.length; i++) {
+        const x = p[i]!;
+        const label = x.label === 'spam' ? 'spam' : 'ham';
+        s += `${i === 0 ? '' : ','}{"label":"${label}","confidence":${num(x.confidence)},"text_length":${count(x.text_length)}}`;
+      }
+      s += ']';
+    }
+    return `${s},"model_version":${this.modelVersionJson}}\n`;
+  }
+
+  feedback(predicted: Label, actual: Label, ts: number = Date.now()): string {
+    const p = predicted === 'spam' ? 'spam' : 'ham';
+    const a = actual === 'spam' ? 'spam' : 'ham';
+    return `${this.feedbackPrefix}${ts},"predicted":"${p}","actual":"${a}","model_version":${this.modelVersionJson}}\n`;
+  }
+
+  hello(modelAccuracy: number, books: PublisherBooks, ts: number = Date.now()): string {
+    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${booksJson(books)}}\n`;
+  }
+
+  stats(f: StatsFields, ts: number = Date.now()): string {
+    return (
+      `${this.statsPrefix}${ts},"active_connections":${count(f.activeConnections)},` +
+      `"in_flight_requests":${count(f.inFlightRequests)},"ready":${f.ready ? 'true' : 'false'}${booksJson(f)}}\n`
+    );
+  }
+}
+
+function booksJson(b: PublisherBooks): string {
+  return (
+    `,"published_events":${count(b.published_events)},"delivered_events":${count(b.delivered_events)}` +
+    `,"dropped_events":${count(b.dropped_events)},"queued_events":${count(b.queued_events)}`
+  );
+}
+
+/** The exporter's acknowledgement line. */
+export function encodeAck(received: number): string {
+  const frame: AckFrame = { v: EVENT_SCHEMA_VERSION, type: 'ack', received };
+  return `${JSON.stringify(frame)}\n`;
+}
