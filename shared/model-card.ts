@@ -48,6 +48,8 @@ export interface ModelCard {
     ngramRange: [1, 2];
     /** How RFC 822 headers are handled; see docs/model.md. */
     headers: 'raw-and-body' | 'raw' | 'body';
+    /** Training also used the first this-many characters of each body (0: off). */
+    shortExcerptChars: number;
   };
   hyperParameters: {
     maxFeatures: number;

@@ -31,6 +31,7 @@ Model (defaults in brackets)
   --max-iterations N     L-BFGS iterations [${DEFAULT_TRAIN_OPTIONS.maxIterations}]
   --max-text-chars N     text cap, applied in training and serving [${DEFAULT_TRAIN_OPTIONS.maxTextChars}]
   --headers MODE         raw-and-body | raw | body [${DEFAULT_TRAIN_OPTIONS.headers}]
+  --short-excerpt-chars N  also train on the first N chars of each body; 0 = off [${DEFAULT_TRAIN_OPTIONS.shortExcerptChars}]
   --threshold P          spam probability threshold [${DEFAULT_TRAIN_OPTIONS.threshold}]
 `;
 
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       'max-iterations': { type: 'string' },
       'max-text-chars': { type: 'string' },
       headers: { type: 'string' },
+      'short-excerpt-chars': { type: 'string' },
       threshold: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     tolerance: d.tolerance,
     maxTextChars: number('max-text-chars', values['max-text-chars'], d.maxTextChars, int),
     headers,
+    shortExcerptChars: number('short-excerpt-chars', values['short-excerpt-chars'], d.shortExcerptChars, (n) => Number.isInteger(n) && n >= 0),
     threshold: number('threshold', values.threshold, d.threshold, (n) => n > 0 && n < 1),
   };
   const log = (msg: string) => process.stderr.write(`train: ${msg}\n`);
