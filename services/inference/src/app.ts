@@ -31,6 +31,7 @@ import { predictRoutes } from './routes/predict.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { metaRoutes } from './routes/meta.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { eventsPlugin, type EventPublisher } from './events/index.js';
 
 export interface AppDeps {
   config: InferenceConfig;
@@ -44,6 +45,8 @@ export interface AppDeps {
   ids?: IdSource;
   /** Clock of the feedback TTL (tests). */
   now?: () => number;
+  /** The channel to the exporter (events/): one event per finished request. Absent: no events. */
+  publisher?: EventPublisher;
 }
 
 let serviceVersion: string | undefined;
@@ -113,7 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsPlugin, { registry });
   await app.register(accessLogPlugin);
   await app.register(pressurePlugin);
-  // The events plugin (channel to the exporter) registers here.
+  if (deps.publisher) await app.register(eventsPlugin, { publisher: deps.publisher });
   await app.register(docsPlugin);
 
   await app.register(metaRoutes);

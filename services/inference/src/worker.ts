@@ -12,6 +12,7 @@ import { createLogger, flushLogger } from './logger.js';
 import { createProcessRegistry } from './metrics.js';
 import { createClusterLink, type ClusterLink } from './cluster/link.js';
 import { loadModel } from './model/index.js';
+import { createEventPublisher, readPublisherSettings, type EventPublisher } from './events/index.js';
 import type { ServingModel } from './serving-model.js';
 
 /** How often idle keep-alive connections are reaped while draining. */
@@ -54,7 +55,13 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   }
   logger.info({ model_version: model.version, path: config.modelPath }, 'model loaded');
 
-  const app = await buildApp({ config, model, logger, registry, ...(link ? { cluster: link } : {}) });
+  const events = readPublisherSettings(process.env);
+  const publisher = events.enabled
+    ? createEventPublisher({ socketPath: config.eventsSocket, workerId: config.workerId, model, registry, log: logger, settings: events })
+    : undefined;
+  publisher?.start();
+
+  const app = await buildApp({ config, model, logger, registry, ...(link ? { cluster: link } : {}), ...(publisher ? { publisher } : {}) });
   let url: string;
   try {
     url = await app.listen({ host: config.host, port: config.port });
@@ -67,7 +74,7 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   logger.info({ url, model_version: model.version }, opts.clustered ? 'worker ready' : 'ready');
   link?.notifyReady(url);
 
-  installShutdown(app, model, logger, config.shutdownGraceMs, link);
+  installShutdown(app, model, logger, config.shutdownGraceMs, link, publisher, events.flushTimeoutMs);
 }
 
 function installShutdown(
@@ -76,6 +83,8 @@ function installShutdown(
   logger: Logger,
   graceMs: number,
   link: ClusterLink | undefined,
+  publisher: EventPublisher | undefined,
+  flushTimeoutMs: number,
 ): void {
   let stopping = false;
   const shutdown = async (reason: string): Promise<void> => {
@@ -95,6 +104,8 @@ function installShutdown(
       logger.error({ err }, 'error while closing the server');
     }
     clearInterval(reaper);
+    // After the server closed, so the last requests' events are in the queue: bounded flush.
+    await publisher?.close(flushTimeoutMs);
     await model.release?.().catch((err: unknown) => logger.warn({ err }, 'model release failed'));
     link?.close();
     clearTimeout(deadline);

@@ -335,7 +335,9 @@ export class EventPublisher {
       this.linesWritten = 0;
       this.linesAcked = 0;
       this.controlLines = [];
-      this.log.warn({ socket: this.socketPath, unacknowledged: lost, queued: this.queue.length - this.head }, 'events channel lost, reconnecting');
+      const fields = { socket: this.socketPath, unacknowledged: lost, queued: this.queue.length - this.head };
+      if (this.closed) this.log.info(fields, 'events channel closed');
+      else this.log.warn(fields, 'events channel lost, reconnecting');
     } else if (this.attempts === 0) {
       this.log.debug({ socket: this.socketPath }, 'events channel unavailable, retrying');
     }
