@@ -2,8 +2,8 @@
  * buildApp: the inference HTTP service around an already loaded model, without listening.
  * main.ts (and the tests) decide where it listens; this file only wires plugins.
  *
- * Plugin order matters for the root hooks: request context first (outcome, 404/405, drain),
- * then security headers, metrics, access log, load shedding, then the routes.
+ * Plugin order matters for the root hooks: security headers, request context (outcome,
+ * 404/405, drain), metrics, access log, load shedding, then the routes.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,9 +110,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(errorBodySchema);
   app.addSchema(predictionSchema);
 
+  // Security headers first: every answer carries them, even those request-context sends itself.
+  await app.register(securityHeadersPlugin);
   await app.register(requestContextPlugin);
   await app.register(errorsPlugin);
-  await app.register(securityHeadersPlugin);
   await app.register(metricsPlugin, { registry });
   await app.register(accessLogPlugin);
   await app.register(pressurePlugin);
