@@ -76,7 +76,7 @@ export function validateModel(model: IModelProto): ValidatedModel {
   checkValueInfo(outputs.get(MODEL_OUTPUT_SPAM_PROBABILITY), MODEL_OUTPUT_SPAM_PROBABILITY, T.FLOAT, 'output');
 
   // Every node input must be produced before it is used (ONNX requires topological order).
-  const available = new Set<string>([MODEL_INPUT, '', ...initializers.keys()]);
+  const available = new Set<string>(['', ...inputs.map((i) => i.name ?? ''), ...initializers.keys()]);
   graph.node.forEach((n, i) => {
     const where = `node ${i} (${n.opType ?? '?'} "${n.name ?? ''}")`;
     if (!KNOWN_DOMAINS.has(n.domain ?? '')) throw new Error(`${where}: domain "${n.domain}" is not supported`);
@@ -94,7 +94,7 @@ export function validateModel(model: IModelProto): ValidatedModel {
 }
 
 function checkValueInfo(info: IValueInfoProto | undefined, name: string, elemType: number, kind: string): void {
-  if (!info) throw new Error(`the graph has no ${kind} named "${name}"`);
+  if (!info || info.name !== name) throw new Error(`the graph has no ${kind} named "${name}"${info ? ` (found "${info.name}")` : ''}`);
   const tensorType = info.type?.tensorType;
   if (!tensorType || tensorType.elemType !== elemType) {
     throw new Error(`${kind} "${name}" must be a ${T[elemType]} tensor, found ${tensorType ? T[tensorType.elemType ?? 0] : 'no tensor type'}`);
