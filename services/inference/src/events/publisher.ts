@@ -66,6 +66,8 @@ export interface PublisherSnapshot extends PublisherBooks {
   connected: boolean;
   /** Data lines written to the current connection and not yet acknowledged. */
   inFlight: number;
+  /** Bytes handed to the socket that the kernel has not taken yet (bounded by one batch). */
+  socketBufferedBytes: number;
 }
 
 const NOOP_LOG: PublisherLogger = { info() {}, warn() {}, debug() {} };
@@ -183,6 +185,7 @@ export class EventPublisher {
       dropped: { ...this.dropped },
       connected: this.connected,
       inFlight: this.linesWritten - this.linesAcked - this.controlLines.length,
+      socketBufferedBytes: this.socket?.writableLength ?? 0,
     };
   }
 
