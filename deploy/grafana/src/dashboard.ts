@@ -1,0 +1,400 @@
+/**
+ * The "Spam Detection Model" dashboard, built with @grafana/grafana-foundation-sdk from the metric
+ * catalogue (shared/metrics.ts): a renamed metric changes every query here at the next
+ * `npm run dashboard`, and the staleness test fails until the JSON is regenerated.
+ *
+ * Layout: the seed's 11 panels first (same titles, same panel types, queries as the seed's or
+ * better), then one row each for traffic, model behaviour, the event channel and exporter, load
+ * shedding and readiness, per-worker views and host saturation.
+ *
+ * Queries avoid NaN at no traffic by dividing by `(... > 0)`: the panel shows "No data" instead
+ * of a misleading 0 or NaN. Where a labelled series only appears after its first event (the 503
+ * share), `or 0 * ...` records a true 0 while there is traffic.
+ */
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as gauge from '@grafana/grafana-foundation-sdk/gauge';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
+import { EXPORTER_METRICS as E, INFERENCE_METRICS as I } from '../../../shared/metrics.js';
+import { DASHBOARD_TITLE, DASHBOARD_UID, JOB_EXPORTER, JOB_INFERENCE } from './names.js';
+
+/** Grafana picks max(4 x scrape interval, step + scrape interval): never fewer than 4 samples. */
+const RI = '$__rate_interval';
+const DS: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' };
+const WORKER = 'worker=~"$worker"';
+
+const bucket = (name: string): string => `${name}_bucket`;
+const sum = (name: string): string => `${name}_sum`;
+const count = (name: string): string => `${name}_count`;
+const rate = (selector: string, window = RI): string => `rate(${selector}[${window}])`;
+
+/** histogram_quantile over every series of a histogram, optionally split by `by` labels. */
+function quantile(q: number, histogram: string, by: string[] = [], filter = ''): string {
+  const labels = ['le', ...by].join(', ');
+  return `histogram_quantile(${q}, sum by (${labels}) (${rate(`${bucket(histogram)}${filter}`)}))`;
+}
+
+/** a / b with the no-traffic guard: absent instead of NaN when b is 0. */
+const ratio = (a: string, b: string): string => `${a} / (${b} > 0)`;
+
+function target(expr: string, legend?: string, refId = 'A'): prometheus.DataqueryBuilder {
+  const q = new prometheus.DataqueryBuilder().expr(expr).refId(refId).range();
+  return legend === undefined ? q : q.legendFormat(legend);
+}
+
+function thresholds(steps: Array<[number | null, string]>): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps(steps.map(([value, color]) => ({ value, color })));
+}
+
+const GREEN_ONLY = thresholds([[null, 'green']]);
+
+let nextId = 1;
+function withId<T extends { id(id: number): T }>(panel: T): T {
+  return panel.id(nextId++);
+}
+
+interface PanelOpts {
+  unit?: string;
+  min?: number;
+  max?: number;
+  w?: number;
+  h?: number;
+  description?: string;
+}
+
+function statPanel(title: string, targets: prometheus.DataqueryBuilder[], o: PanelOpts = {}): stat.PanelBuilder {
+  let p = withId(new stat.PanelBuilder())
+    .title(title)
+    .datasource(DS)
+    .gridPos({ x: 0, y: 0, w: o.w ?? 6, h: o.h ?? 5 })
+    .unit(o.unit ?? 'short')
+    .thresholds(GREEN_ONLY)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .graphMode(common.BigValueGraphMode.Area)
+    .colorMode(common.BigValueColorMode.Value);
+  if (o.description) p = p.description(o.description);
+  for (const t of targets) p = p.withTarget(t);
+  return p;
+}
+
+function seriesPanel(title: string, targets: prometheus.DataqueryBuilder[], o: PanelOpts = {}): timeseries.PanelBuilder {
+  let p = withId(new timeseries.PanelBuilder())
+    .title(title)
+    .datasource(DS)
+    .gridPos({ x: 0, y: 0, w: o.w ?? 8, h: o.h ?? 8 })
+    .unit(o.unit ?? 'short')
+    .lineWidth(1)
+    .fillOpacity(10)
+    .showPoints(common.VisibilityMode.Never)
+    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
+    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
+  if (o.min !== undefined) p = p.min(o.min);
+  if (o.max !== undefined) p = p.max(o.max);
+  if (o.description) p = p.description(o.description);
+  for (const t of targets) p = p.withTarget(t);
+  return p;
+}
+
+function row(title: string): dashboard.RowBuilder {
+  return new dashboard.RowBuilder(title).id(nextId++);
+}
+
+// --- shared expressions (the Grafana-managed alert rules reuse the seed's three) ---
+
+/** Percentage of prediction requests answered non-2xx (the seed's error-rate gauge, from counters). */
+export function errorRatePercentExpr(window = RI): string {
+  return `100 * ${ratio(`sum(${rate(E.errorsTotal.name, window)})`, `sum(${rate(E.requestsTotal.name, window)})`)}`;
+}
+
+export function responseTimeQuantileExpr(q: number, window = RI): string {
+  const histogram = E.responseTimeSeconds.name;
+  return `histogram_quantile(${q}, sum by (le) (${rate(bucket(histogram), window)}))`;
+}
+
+/** Host memory in use, in percent (the seed's memory panel, from the byte gauges). */
+export function memoryUsagePercentExpr(): string {
+  return `100 * ${ratio(E.hostMemoryUsedBytes.name, E.hostMemoryTotalBytes.name)}`;
+}
+
+export function buildDashboard(): dashboard.Dashboard {
+  nextId = 1;
+  const P = E.predictionsTotal.name;
+  const FB = E.feedbackTotal.name;
+  const HTTP = E.httpRequestsTotal.name;
+
+  const b = new dashboard.DashboardBuilder(DASHBOARD_TITLE)
+    .uid(DASHBOARD_UID)
+    .description('Spam classifier: traffic, errors, latency, model behaviour, event channel, load shedding and saturation. Generated by deploy/grafana/src/dashboard.ts; do not edit the JSON by hand.')
+    .tags(['spam-detector', 'generated'])
+    .editable()
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .refresh('30s')
+    .time({ from: 'now-1h', to: 'now' })
+    .timezone('browser')
+    .withVariable(
+      new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
+    )
+    .withVariable(
+      new dashboard.QueryVariableBuilder('worker')
+        .label('Worker')
+        .datasource(DS)
+        .query(`label_values(${E.workerUp.name}, worker)`)
+        .definition(`label_values(${E.workerUp.name}, worker)`)
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .sort(dashboard.VariableSort.NaturalAsc)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*'),
+    );
+
+  // --- the seed's 11 panels ---
+  b.withRow(row('Overview (the seed project\'s panels)'))
+    .withPanel(statPanel('Total Requests', [target(`sum(${E.requestsTotal.name})`, 'requests')], {
+      description: 'Prediction requests (/predict, /invocations) since the exporter started, failed ones included.',
+    }))
+    .withPanel(statPanel('Spam Predictions', [target(`sum(${P}{result="spam"})`, 'spam')], {
+      description: 'Texts predicted spam since the exporter started (a batch of n texts counts n).',
+    }))
+    .withPanel(statPanel('Ham Predictions', [target(`sum(${P}{result="ham"})`, 'ham')], {
+      description: 'Texts predicted ham since the exporter started (a batch of n texts counts n).',
+    }))
+    .withPanel(
+      withId(new gauge.PanelBuilder())
+        .title('Error Rate (%)')
+        .description('Share of prediction requests answered non-2xx. Green below 2%, yellow from 2%, red from 5% (the HighErrorRate threshold).')
+        .datasource(DS)
+        .gridPos({ x: 0, y: 0, w: 6, h: 5 })
+        .unit('percent')
+        .min(0)
+        .max(20)
+        .thresholds(thresholds([[null, 'green'], [2, 'yellow'], [5, 'red']]))
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+        .showThresholdMarkers(true)
+        .withTarget(target(errorRatePercentExpr(), 'error rate')),
+    )
+    .withPanel(seriesPanel('Response Time - p50', [target(responseTimeQuantileExpr(0.5), 'p50')], { unit: 's', w: 8 }))
+    .withPanel(seriesPanel('Response Time - p95', [target(responseTimeQuantileExpr(0.95), 'p95')], { unit: 's', w: 8 }))
+    .withPanel(
+      seriesPanel('Response Time - p99', [target(responseTimeQuantileExpr(0.99), 'p99')], {
+        unit: 's',
+        w: 8,
+        description: 'SlowResponseTime fires when this stays above 0.5 s for 1 minute.',
+      }).thresholds(thresholds([[null, 'green'], [0.5, 'red']])).thresholdsStyle(
+        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
+      ),
+    )
+    .withPanel(seriesPanel('CPU Usage (%)', [target(E.hostCpuUsageRatio.name, '{{instance}}')], { unit: 'percentunit', min: 0, max: 1, w: 6 }))
+    .withPanel(
+      seriesPanel('Memory Usage (%)', [target(ratio(E.hostMemoryUsedBytes.name, E.hostMemoryTotalBytes.name), '{{instance}}')], {
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        w: 6,
+        description: 'HighMemoryUsage fires above 80% for 2 minutes.',
+      }).thresholds(thresholds([[null, 'green'], [0.8, 'red']])).thresholdsStyle(
+        new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
+      ),
+    )
+    .withPanel(statPanel('Model Accuracy', [target(`max by (model_version) (${E.modelAccuracy.name})`, '{{model_version}}')], {
+      unit: 'percentunit',
+      description: 'Test-split accuracy from the model card of the served model.',
+    }))
+    .withPanel(
+      seriesPanel('Requests per Minute', [
+        target(`sum(${rate(E.requestsTotal.name)}) * 60`, 'requests/min'),
+        target(`sum(${E.requestRatePerMinute.name})`, 'last 60 s (seed gauge)', 'B'),
+      ], { unit: 'reqpm', w: 6 }),
+    );
+
+  // --- traffic and errors ---
+  b.withRow(row('Traffic and errors'))
+    .withPanel(seriesPanel('HTTP requests by route and status', [target(`sum by (route, status_code) (${rate(HTTP)})`, '{{route}} {{status_code}}')], { unit: 'reqps' }))
+    .withPanel(seriesPanel('Errors by code', [target(`sum by (code) (${rate(E.requestErrorsTotal.name)})`, '{{code}}')], { unit: 'reqps' }))
+    .withPanel(
+      seriesPanel('Model (ONNX) latency', [
+        target(quantile(0.5, E.inferenceLatencySeconds.name), 'p50'),
+        target(quantile(0.99, E.inferenceLatencySeconds.name), 'p99', 'B'),
+      ], { unit: 's', description: 'Time inside the ONNX session per request (one call per batch).' }),
+    )
+    .withPanel(
+      seriesPanel('Worker HTTP latency p99 by route', [
+        target(quantile(0.99, I.httpRequestDurationSeconds.name, ['route'], `{job="${JOB_INFERENCE}"}`), '{{route}}'),
+      ], { unit: 's', description: 'From the inference service\'s own histogram (includes /metrics and probes).' }),
+    )
+    .withPanel(seriesPanel('Active connections', [target(`sum(${E.activeConnections.name})`, 'connections')]))
+    .withPanel(seriesPanel('Batch size', [target(quantile(0.5, E.batchSize.name), 'p50'), target(quantile(0.95, E.batchSize.name), 'p95', 'B')], { unit: 'short' }));
+
+  // --- model behaviour ---
+  const spamShare = `(sum(${rate(`${P}{result="spam"}`)}) or 0 * sum(${rate(P)})) / (sum(${rate(P)}) > 0)`;
+  const correct = `sum(${rate(`${FB}{predicted="spam", actual="spam"}`, '1h')} or ${rate(`${FB}{predicted="ham", actual="ham"}`, '1h')})`;
+  const liveAccuracy = `(${correct} or 0 * sum(${rate(FB, '1h')})) / (sum(${rate(FB, '1h')}) > 0)`;
+  b.withRow(row('Model behaviour'))
+    .withPanel(
+      withId(new heatmap.PanelBuilder())
+        .title('Confidence distribution')
+        .description('Probability the model gave its predicted label (0.5-1), per bucket. Mass drifting left means less certain answers.')
+        .datasource(DS)
+        .gridPos({ x: 0, y: 0, w: 8, h: 8 })
+        .calculate(false)
+        .yAxis(new heatmap.YAxisConfigBuilder().unit('percentunit'))
+        .color(new heatmap.HeatmapColorOptionsBuilder().mode(heatmap.HeatmapColorMode.Scheme).scheme('Oranges').steps(64))
+        .cellValues(new heatmap.CellValuesBuilder().unit('reqps'))
+        .withTarget(
+          target(`sum by (le) (${rate(bucket(E.predictionConfidence.name))})`, '{{le}}').format(prometheus.PromQueryFormat.Heatmap),
+        ),
+    )
+    .withPanel(
+      seriesPanel('Mean confidence by predicted label', [
+        target(ratio(`sum by (result) (${rate(sum(E.predictionConfidence.name))})`, `sum by (result) (${rate(count(E.predictionConfidence.name))})`), '{{result}}'),
+      ], { unit: 'percentunit', max: 1 }),
+    )
+    .withPanel(
+      seriesPanel('Spam ratio vs training baseline', [
+        target(spamShare, 'spam share'),
+        target('spam_detector:training_spam_ratio:constant', 'training baseline', 'B'),
+      ], {
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        description: 'Share of predictions that are spam, and the share of spam in the training data (recording rule). PredictionDrift fires when the hourly share is more than 0.2 away.',
+      }),
+    )
+    .withPanel(
+      seriesPanel('Live accuracy (feedback, 1h) vs model card', [
+        target(liveAccuracy, 'live accuracy (1h)'),
+        target(`max by (model_version) (${E.modelAccuracy.name})`, 'model card {{model_version}}', 'B'),
+      ], {
+        unit: 'percentunit',
+        max: 1,
+        description: 'Correct share of the predictions that received ground truth via POST /feedback over the last hour. LiveAccuracyLow fires 5 points under the card.',
+      }),
+    )
+    .withPanel(seriesPanel('Feedback by predicted and actual label', [target(`sum by (predicted, actual) (${rate(FB)})`, 'predicted {{predicted}}, actual {{actual}}')], { unit: 'reqps' }))
+    .withPanel(
+      seriesPanel('Input length (characters)', [
+        target(quantile(0.5, E.inputLengthCharacters.name), 'p50'),
+        target(quantile(0.95, E.inputLengthCharacters.name), 'p95', 'B'),
+      ], { unit: 'short' }),
+    )
+    .withPanel(seriesPanel('Predictions by label', [target(`sum by (result) (${rate(P)})`, '{{result}}')], { unit: 'short', w: 16 }))
+    .withPanel(
+      statPanel('Model version served', [
+        target(`count by (model_version) (${E.modelInfo.name})`, '{{model_version}} (exporter: workers)'),
+        target(`count by (model_version) (${I.inferenceModelInfo.name})`, '{{model_version}} (inference)', 'B'),
+      ], { w: 8, h: 8, description: 'Model versions the connected workers serve; two versions at once mean a rollout is in progress.' }),
+    );
+
+  // --- event channel and exporter ---
+  const inf = (name: string): string => `${name}{job="${JOB_INFERENCE}"}`;
+  b.withRow(row('Event channel and exporter'))
+    .withPanel(
+      seriesPanel('Events published, delivered and dropped (inference)', [
+        target(`sum(${rate(inf(I.eventsPublishedTotal.name))})`, 'published'),
+        target(`sum(${rate(inf(I.eventsDeliveredTotal.name))})`, 'delivered (acknowledged)', 'B'),
+        target(`sum(${rate(inf(I.eventsSentTotal.name))})`, 'written to the socket', 'C'),
+        target(`sum by (reason) (${rate(inf(I.eventsDroppedTotal.name))})`, 'dropped: {{reason}}', 'D'),
+      ], { unit: 'ops', description: 'Each worker\'s books: published = delivered + dropped + queued + in flight. Any drop is a request the exporter does not count.' }),
+    )
+    .withPanel(seriesPanel('Events received by type (exporter)', [target(`sum by (type) (${rate(E.eventsReceivedTotal.name)})`, '{{type}}')], { unit: 'ops' }))
+    .withPanel(seriesPanel('Malformed frames by reason', [target(`sum by (reason) (${rate(E.eventsMalformedTotal.name)})`, '{{reason}}')], { unit: 'ops' }))
+    .withPanel(
+      seriesPanel('Publisher queue depth', [
+        target(`max by (worker) (${inf(I.eventsQueueDepth.name)})`, 'worker {{worker}} (inference)'),
+        target(`max by (worker) (${E.publisherQueuedEvents.name})`, 'worker {{worker}} (exporter view)', 'B'),
+      ], { w: 6 }),
+    )
+    .withPanel(
+      seriesPanel('Channel connected / publishers', [
+        target(`sum(${inf(I.eventsChannelConnected.name)})`, 'workers connected (inference view)'),
+        target(`sum(${E.publishersConnected.name})`, 'publishers (exporter view)', 'B'),
+      ], { w: 6 }),
+    )
+    .withPanel(
+      seriesPanel('Last event age', [
+        target(`max(${E.lastEventAgeSeconds.name})`, 'age'),
+        target(`time() - max(${E.lastEventTimestampSeconds.name})`, 'now - last event timestamp', 'B'),
+      ], {
+        unit: 's',
+        w: 6,
+        description: 'Seconds since the exporter received an event (-1: none yet). Workers send stats every few seconds, so this stays low while the channel works.',
+      }),
+    )
+    .withPanel(
+      seriesPanel('Scrape health and collector errors', [
+        target(`up{job=~"${JOB_INFERENCE}|${JOB_EXPORTER}"}`, 'up {{job}}'),
+        target(`sum by (collector) (${rate(E.collectorErrorsTotal.name)})`, 'collector errors/s: {{collector}}', 'B'),
+      ], { min: 0, w: 6 }),
+    );
+
+  // --- load shedding and readiness ---
+  const http503Share = `(sum(${rate(`${HTTP}{status_code="503"}`)}) or 0 * sum(${rate(HTTP)})) / (sum(${rate(HTTP)}) > 0)`;
+  b.withRow(row('Load shedding and readiness'))
+    .withPanel(seriesPanel('Load shed (worker counter)', [target(`sum by (worker) (${rate(I.loadShedTotal.name)})`, 'worker {{worker}}')], { unit: 'reqps' }))
+    .withPanel(seriesPanel('503 share of all requests', [target(http503Share, '503 share')], { unit: 'percentunit', min: 0 }))
+    .withPanel(
+      seriesPanel('Ready', [
+        target(`min by (worker) (${I.ready.name}{job="${JOB_INFERENCE}"})`, 'worker {{worker}} (own gauge)'),
+        target(`sum(${E.workerReady.name})`, 'workers ready (exporter view)', 'B'),
+      ], { min: 0 }),
+    );
+
+  // --- per worker ---
+  b.withRow(row('Per worker'))
+    .withPanel(seriesPanel('Worker CPU (cores)', [target(`${E.workerCpuUsageRatio.name}{${WORKER}}`, 'worker {{worker}}')], { unit: 'short', min: 0 }))
+    .withPanel(seriesPanel('Worker resident memory', [target(`${E.workerResidentMemoryBytes.name}{${WORKER}}`, 'worker {{worker}}')], { unit: 'bytes', min: 0 }))
+    .withPanel(
+      seriesPanel('Worker up / ready (exporter view)', [
+        target(`${E.workerUp.name}{${WORKER}}`, 'up {{worker}}'),
+        target(`${E.workerReady.name}{${WORKER}}`, 'ready {{worker}}', 'B'),
+      ], { min: 0, max: 1 }),
+    )
+    .withPanel(
+      seriesPanel('Event books by worker (exporter view)', [
+        target(`${E.publisherPublishedEvents.name}{${WORKER}}`, 'published {{worker}}'),
+        target(`${E.publisherDeliveredEvents.name}{${WORKER}}`, 'delivered {{worker}}', 'B'),
+        target(`${E.publisherDroppedEvents.name}{${WORKER}}`, 'dropped {{worker}}', 'C'),
+      ], { w: 8, description: 'Totals each worker reports in its hello/stats frames since it started.' }),
+    )
+    .withPanel(
+      seriesPanel('Worker restarts (1h)', [target(`sum by (worker) (increase(${I.workerRestartsTotal.name}{${WORKER}}[1h]))`, 'worker {{worker}}')], {
+        w: 8,
+        description: 'Workers the cluster primary re-forked after they died (WORKERS > 1). No data: no worker has died since the primary started.',
+      }),
+    )
+    .withPanel(seriesPanel('Requests answered per worker', [target(`sum by (worker) (${rate(`${count(I.httpRequestDurationSeconds.name)}{job="${JOB_INFERENCE}", ${WORKER}}`)})`, 'worker {{worker}}')], { unit: 'reqps', w: 8 }));
+
+  // --- host saturation ---
+  b.withRow(row('Host saturation'))
+    .withPanel(
+      seriesPanel('Disk usage', [
+        target(ratio(E.hostDiskUsedBytes.name, `(${E.hostDiskUsedBytes.name} + ${E.hostDiskAvailableBytes.name})`), '{{mountpoint}} (as df)'),
+        target(`1 - ${ratio(E.hostDiskAvailableBytes.name, E.hostDiskSizeBytes.name)}`, '{{mountpoint}} (incl. reserved)', 'B'),
+      ], { unit: 'percentunit', min: 0, max: 1 }),
+    )
+    .withPanel(
+      seriesPanel('Host memory', [
+        target(E.hostMemoryUsedBytes.name, 'used'),
+        target(E.hostMemoryTotalBytes.name, 'total', 'B'),
+      ], { unit: 'bytes', min: 0 }),
+    )
+    .withPanel(
+      seriesPanel('Seed gauges (percent)', [
+        target(E.cpuUsagePercent.name, 'cpu'),
+        target(E.memoryUsagePercent.name, 'memory', 'B'),
+        target(E.diskUsagePercent.name, 'disk', 'C'),
+        target(E.errorRatePercent.name, 'error rate (60 s)', 'D'),
+      ], { unit: 'percent', description: 'The seed project\'s percent gauges, kept for its users; the panels above use the base-unit metrics.' }),
+    );
+
+  return b.build();
+}
+
+/** The dashboard as committed: stable key order from the builder, 2-space indent, final newline. */
+export function renderDashboard(): string {
+  return `${JSON.stringify(buildDashboard(), null, 2)}\n`;
+}
