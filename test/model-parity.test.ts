@@ -50,3 +50,30 @@ t.test('ONNX graph and TypeScript reference agree on every test-split message', 
     t.ok(Math.abs(accuracy - expected) < 1e-6, `${form}: ORT accuracy ${accuracy.toFixed(4)} equals the card's ${expected}`);
   }
 });
+
+t.test('ONNX graph and TypeScript reference agree on awkward texts', async (t) => {
+  const { model: params } = readLinearTextModel(readFileSync(BUNDLED_MODEL_PATH));
+  const reference = new ReferenceScorer(params);
+  const model = await loadModel(BUNDLED_MODEL_PATH);
+  t.teardown(() => model.release());
+  const texts = [
+    '',
+    ' ',
+    'a',
+    'CONGRATULATIONS! You won $1000000!',
+    'KELVIN \u212A sign, Turkish \u0130stanbul, German STRASSE \u00DF, Greek \u03A3\u039F\u03A3',
+    'emoji \u{1F4B0}\u{1F4B0} free money \u{1F911}',
+    'lone surrogate \uD83D here and \uDC00 there',
+    'nul\u0000byte and\ttabs\r\nand CRLF',
+    'x'.repeat(5000),
+    'click_here_now __init__ foo_bar 123 4567 a1 b2',
+    'Ünïcödé wörds ÀÉÎÕÜ mixed with ASCII FREE OFFER',
+    'free '.repeat(900),
+  ];
+  const out = await model.predict(texts);
+  texts.forEach((text, i) => {
+    const p = reference.spamProbability(text);
+    t.ok(Math.abs(p - out.spamProbabilities[i]!) < 1e-5, `text ${i}: |dp| ${Math.abs(p - out.spamProbabilities[i]!).toExponential(2)}`);
+    t.equal(out.labels[i], reference.label(p), `text ${i}: same label`);
+  });
+});

@@ -14,14 +14,8 @@ const TOKEN_RE = /\w\w+/g;
 /** Bigrams are the two tokens joined by one space; tokens never contain a space. */
 export const BIGRAM_SEPARATOR = ' ';
 
-/**
- * Cuts a text to at most maxChars UTF-16 code units. The graph pads a batch to its longest
- * text, so an uncapped email would make a whole batch expensive; training applies the same cap
- * so the model learns from what it will see in serving.
- */
-export function capText(text: string, maxChars: number): string {
-  return text.length <= maxChars ? text : text.slice(0, maxChars);
-}
+/** Cap and NUL handling, shared with the inference service (see shared/model-text.ts). */
+export { prepareText as capText } from '../../shared/model-text.js';
 
 /**
  * StringNormalizer with locale "C" lowercases ASCII letters only; String#toLowerCase would also

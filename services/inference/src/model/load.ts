@@ -13,6 +13,7 @@ import {
   MODEL_OUTPUT_SPAM_PROBABILITY,
   type Label,
 } from '../../../../shared/model-io.js';
+import { prepareText } from '../../../../shared/model-text.js';
 import { ModelLoadError } from './errors.js';
 import { decodeModel, validateModel } from './validate.js';
 
@@ -97,7 +98,7 @@ class OrtSpamModel implements SpamModel {
     if (!Array.isArray(texts) || texts.length === 0) throw new RangeError('predict needs a non-empty batch of texts');
     const capped = texts.map((t, i) => {
       if (typeof t !== 'string') throw new TypeError(`texts[${i}] is not a string`);
-      return t.length > this.maxTextChars ? t.slice(0, this.maxTextChars) : t;
+      return prepareText(t, this.maxTextChars);
     });
     const input = new ort.Tensor('string', capped, [capped.length]);
     const started = process.hrtime.bigint();
