@@ -1,11 +1,12 @@
 /**
  * The exporter's HTTP side: GET /metrics (Prometheus text) and GET /health. A scrape renders
  * state already aggregated in memory: its cost depends on the number of series (bounded), never
- * on the event rate, and it triggers no sampling.
+ * on the event rate, and it triggers no sampling. GET / is the landing page (http/landing.ts).
  */
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { landingPlugin } from './http/landing.js';
 
 export interface HealthReport {
   status: 'ok';
@@ -25,6 +26,7 @@ export function buildHttp(registry: Registry, health: () => HealthReport, logger
     return reply.type(registry.contentType).send(body);
   });
   app.get('/health', async () => health());
+  app.register(landingPlugin, { registry, health });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `route ${req.method} ${req.url} not found` }),
   );
