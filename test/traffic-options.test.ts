@@ -51,6 +51,7 @@ t.test('every option is read', async (t) => {
     '--url', 'http://127.0.0.1:5001/', '-n', '250', '-r', '40', '--delay', '5', '-c', '8', '-e', '10%',
     '--error-kinds', 'bad_json,empty_text', '--spam-ratio', '0.3', '-b', '4', '-f', '0.5', '-s', '123',
     '--min-length', '10', '--max-length', '5000', '--strip-headers', '--timeout', '2000', '--json', '--no-progress',
+    '--target-p99', '700',
   ]);
   t.equal(cli.url, 'http://127.0.0.1:5001', 'trailing slash dropped');
   t.equal(cli.seed, 123);
@@ -59,6 +60,7 @@ t.test('every option is read', async (t) => {
   t.same(resolveSettings(cli.mode, cli.given), {
     count: 250, rate: 40, delayMs: 5, concurrency: 8, errorRatio: 0.1, errorKinds: ['bad_json', 'empty_text'],
     spamRatio: 0.3, batchSize: 4, feedbackRatio: 0.5, minLength: 10, maxLength: 5000, headers: 'strip', timeoutMs: 2000,
+    targetP99Ms: 700,
   });
 });
 
@@ -113,8 +115,9 @@ t.test('alert demos', async (t) => {
   t.same(errors.errorKinds, PREDICTION_ERROR_KINDS, 'only kinds that count as failed prediction requests');
   t.ok((errors.durationS ?? 0) >= 120, 'long enough for a 1m "for" plus scrape and evaluation');
   const latency = resolveSettings('alert-latency', {});
-  t.ok(latency.batchSize > 1 && latency.concurrency > 1 && (latency.durationS ?? 0) >= 120);
-  t.ok((latency.minLength ?? 0) <= latency.maxLength);
+  t.ok(latency.batchSize > 1 && latency.concurrency > 1 && (latency.durationS ?? 0) >= 180);
+  t.ok((latency.minLength ?? 0) <= (latency.maxLength ?? Infinity));
+  t.ok(latency.targetP99Ms !== undefined && latency.targetP99Ms > 500, 'aims above the 0.5 s threshold');
   t.equal(MODE_INFO['alert-memory'].sendsTraffic, false);
   for (const mode of MODES) t.ok(MODE_INFO[mode].about.length > 20, `${mode} is described`);
 });

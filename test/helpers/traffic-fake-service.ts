@@ -11,6 +11,11 @@ export interface FakeOptions {
   isSpam?: (text: string) => boolean;
   /** Delay every /predict answer by this many ms, so connections overlap. */
   delayMs?: number;
+  /**
+   * Handle /predict one request at a time, like a worker whose model call blocks its event
+   * loop: latency then grows with the requests waiting (connections x delayMs).
+   */
+  serial?: boolean;
 }
 
 export interface FakeService {
@@ -37,6 +42,7 @@ export async function startFakeService(opts: FakeOptions = {}): Promise<FakeServ
   const byId = new Map<string, 'spam' | 'ham'>();
   let inFlight = 0;
   let nextId = 0;
+  let queue: Promise<unknown> = Promise.resolve();
   const count = (code: string): void => {
     state.errors[code] = (state.errors[code] ?? 0) + 1;
   };
@@ -60,7 +66,14 @@ export async function startFakeService(opts: FakeOptions = {}): Promise<FakeServ
     inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
     try {
-      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (opts.delayMs) {
+        const wait = (): Promise<void> => new Promise((r) => setTimeout(r, opts.delayMs));
+        if (opts.serial) {
+          const turn = queue.then(wait);
+          queue = turn;
+          await turn;
+        } else await wait();
+      }
       const body = req.body as { text?: unknown; texts?: unknown } | null;
       const predict = (text: string) => {
         const id = `p-${nextId++}`;

@@ -12,7 +12,7 @@ import { askMenu } from './menu.js';
 import { describeMemoryPlan, planMemoryDemo, readHostMemory } from './memory-plan.js';
 import { buildPool, MessageSourceError } from './messages.js';
 import { createMix, MixError } from './mix.js';
-import { MODE_INFO, resolveSettings, type Mode, type Settings } from './modes.js';
+import { DEFAULT_MAX_TEXT_CHARS, MODE_INFO, resolveSettings, type Mode, type Settings } from './modes.js';
 import { defaultUrl, parseCli } from './options.js';
 import { createProgress } from './progress.js';
 import { createRng, randomSeed } from './rng.js';
@@ -53,13 +53,9 @@ export async function execute(job: Job, io: Io = { stdout: process.stdout, stder
     return EXIT_OK;
   }
 
-  const settings = resolveSettings(job.mode, job.given);
-  if (settings.minLength !== undefined && settings.minLength > settings.maxLength) {
-    io.stderr.write(`error: --min-length ${settings.minLength} is above --max-length ${settings.maxLength}\n`);
-    return EXIT_USAGE;
-  }
+  const resolved = resolveSettings(job.mode, job.given);
 
-  const reach = await probe(job.url, Math.min(settings.timeoutMs, PROBE_TIMEOUT_MS));
+  const reach = await probe(job.url, Math.min(resolved.timeoutMs, PROBE_TIMEOUT_MS));
   if (!reach.reachable) {
     io.stderr.write(`error: cannot reach ${job.url} (${reach.error}); is the inference service running?\n`);
     if (job.json) io.stdout.write(`${JSON.stringify({ target: job.url, mode: job.mode, reachable: false, error: reach.error })}\n`);
@@ -70,10 +66,18 @@ export async function execute(job: Job, io: Io = { stdout: process.stdout, stder
   let next;
   let messages;
   let cardAccuracy;
+  let settings: Settings;
   try {
     const held = job.messagesFile
-      ? await loadFile(job.messagesFile, settings.headers)
-      : await loadHeldOut(job.url, settings.timeoutMs, settings.headers);
+      ? await loadFile(job.messagesFile, resolved.headers, job.url, resolved.timeoutMs)
+      : await loadHeldOut(job.url, resolved.timeoutMs, resolved.headers);
+    settings = { ...resolved, maxLength: resolved.maxLength ?? held.limits.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS };
+    if (settings.minLength !== undefined && settings.maxLength !== undefined && settings.minLength > settings.maxLength) {
+      throw new MixError(`--min-length ${settings.minLength} is above the maximum length ${settings.maxLength}`);
+    }
+    if (held.limits.maxBatchSize !== undefined && settings.batchSize > held.limits.maxBatchSize) {
+      say(`warning: the target accepts at most ${held.limits.maxBatchSize} texts per request; larger batches get BATCH_TOO_LARGE`);
+    }
     const pool = buildPool(held.samples, held.origin, { minLength: settings.minLength, maxLength: settings.maxLength });
     messages = pool.origin;
     cardAccuracy = held.cardAccuracy;
@@ -106,6 +110,7 @@ export async function execute(job: Job, io: Io = { stdout: process.stdout, stder
         delayMs: settings.delayMs,
         concurrency: settings.concurrency,
         timeoutMs: settings.timeoutMs,
+        targetP99Ms: settings.targetP99Ms,
       },
       next,
       { signal: stop.signal, onRequestDone: (stats) => progress.update(stats) },
@@ -125,6 +130,7 @@ export async function execute(job: Job, io: Io = { stdout: process.stdout, stder
     elapsedMs: result.elapsedMs,
     interrupted: result.interrupted,
     stats: result.stats.snapshot(),
+    adaptive: result.adaptive,
   });
   io.stdout.write(job.json ? `${JSON.stringify(report)}\n` : `\n${formatReport(report)}\n`);
   return report.reachable ? EXIT_OK : EXIT_UNREACHABLE;

@@ -31,16 +31,35 @@ function asCard(value: unknown): SplitCard | undefined {
   return ok ? (v as SplitCard) : undefined;
 }
 
-/** The card of the model the target serves, or the bundled one when the target has none to give. */
-export async function findCard(url: string, timeoutMs: number): Promise<{ card: SplitCard; origin: CardOrigin }> {
+/** What the target says it accepts (GET /model's request_limits), when it says. */
+export interface RequestLimits {
+  maxTextChars?: number | undefined;
+  maxBatchSize?: number | undefined;
+  bodyLimitBytes?: number | undefined;
+}
+
+function limitsOf(json: unknown): RequestLimits {
+  const l = (json as { request_limits?: Record<string, unknown> } | null)?.request_limits;
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  return l === undefined || l === null ? {} : { maxTextChars: num(l.max_text_chars), maxBatchSize: num(l.max_batch_size), bodyLimitBytes: num(l.body_limit_bytes) };
+}
+
+/** GET /model of the target: the card of the model it serves and its request limits, if any. */
+async function askTarget(url: string, timeoutMs: number): Promise<{ card: SplitCard | undefined; limits: RequestLimits }> {
   const target = new Target(url, 1, timeoutMs);
   try {
     const answer = await target.send('GET', '/model');
-    const card = answer.status === 200 ? asCard(answer.json) : undefined;
-    if (card) return { card, origin: 'target' };
+    if (answer.status !== 200) return { card: undefined, limits: {} };
+    return { card: asCard(answer.json), limits: limitsOf(answer.json) };
   } finally {
     await target.close();
   }
+}
+
+/** The card of the model the target serves, or the bundled one when the target has none to give. */
+export async function findCard(url: string, timeoutMs: number): Promise<{ card: SplitCard; origin: CardOrigin; limits: RequestLimits }> {
+  const served = await askTarget(url, timeoutMs);
+  if (served.card) return { card: served.card, origin: 'target', limits: served.limits };
   let text: string;
   try {
     text = await readFile(BUNDLED_CARD_PATH, 'utf8');
@@ -51,7 +70,7 @@ export async function findCard(url: string, timeoutMs: number): Promise<{ card: 
   }
   const card = asCard(JSON.parse(text));
   if (!card) throw new MessageSourceError(`${BUNDLED_CARD_PATH} is not a model card with a split`);
-  return { card, origin: 'bundled' };
+  return { card, origin: 'bundled', limits: served.limits };
 }
 
 export type HeaderHandling = 'raw' | 'strip';
@@ -65,10 +84,11 @@ export interface HeldOut {
   origin: string;
   /** The card's accuracy on the same split (raw or header-less to match), to compare with. */
   cardAccuracy: number | undefined;
+  limits: RequestLimits;
 }
 
 export async function loadHeldOut(url: string, timeoutMs: number, headers: HeaderHandling): Promise<HeldOut> {
-  const { card, origin } = await findCard(url, timeoutMs);
+  const { card, origin, limits } = await findCard(url, timeoutMs);
   let samples;
   try {
     samples = heldOutSpamAssassin(card);
@@ -90,14 +110,16 @@ export async function loadHeldOut(url: string, timeoutMs: number, headers: Heade
       `${Math.round(card.split.testFraction * 100)}%) of model ${card.version}, card from ${origin === 'target' ? 'the target' : 'models/'}` +
       (headers === 'strip' ? ', headers stripped' : ''),
     cardAccuracy: metrics?.accuracy,
+    limits,
   };
 }
 
 /** An operator's labelled file (CSV or JSON Lines), read with the training pipeline's loader. */
-export async function loadFile(path: string, headers: HeaderHandling): Promise<HeldOut> {
+export async function loadFile(path: string, headers: HeaderHandling, url: string, timeoutMs: number): Promise<HeldOut> {
+  const { limits } = await askTarget(url, timeoutMs);
   try {
     const corpus = await loadUserData(path);
-    return { samples: applyHeaders(corpus.examples, headers), origin: path, cardAccuracy: undefined };
+    return { samples: applyHeaders(corpus.examples, headers), origin: path, cardAccuracy: undefined, limits };
   } catch (err) {
     throw new MessageSourceError((err as Error).message);
   }

@@ -115,6 +115,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     .option('-e, --error-ratio <ratio>', 'share of malformed requests, 0..1 or a percentage', parseRatio)
     .option('--error-kinds <list>', `malformed kinds to mix, comma-separated (${MALFORMED_KINDS.join(', ')})`, parseErrorKinds)
     .option('--spam-ratio <ratio>', 'share of spam among the texts, or "natural" for the held-out split\'s own mix', parseSpamRatio)
+    .option('--target-p99 <ms>', 'adapt the active connections (up to --concurrency) to hold the p99 latency near this', positiveInt('target p99', 600_000))
     .option('-b, --batch-size <n>', 'texts per request; above 1 sends {"texts": [...]}', positiveInt('batch size', 100_000))
     .option('-f, --feedback-ratio <ratio>', 'share of predictions whose true label is sent to POST /feedback', parseRatio)
     .option('--min-length <chars>', 'use only messages at least this long', positiveInt('min length'))
@@ -142,6 +143,7 @@ interface RawOptions {
   errorKinds?: MalformedKind[];
   spamRatio?: number | 'natural';
   batchSize?: number;
+  targetP99?: number;
   feedbackRatio?: number;
   minLength?: number;
   maxLength?: number;
@@ -171,6 +173,7 @@ export function parseCli(argv: readonly string[], program: Command = buildProgra
     errorKinds: o.errorKinds,
     spamRatio: o.spamRatio === 'natural' ? undefined : o.spamRatio,
     batchSize: o.batchSize,
+    targetP99Ms: o.targetP99,
     feedbackRatio: o.feedbackRatio,
     minLength: o.minLength,
     maxLength: o.maxLength,

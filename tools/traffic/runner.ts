@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { isLabel, type Label } from '../../shared/model-io.js';
 import type { PredictSpec, RequestSpec } from './mix.js';
+import { LatencyController, type AdaptiveStep } from './adaptive.js';
 import { RunStats } from './stats.js';
 
 export interface RunPlan {
@@ -24,6 +25,13 @@ export interface RunPlan {
   concurrency: number;
   /** Per-request limit for headers and for the body, in ms. */
   timeoutMs: number;
+  /**
+   * Adapt the active connections (up to `concurrency`) so the p99 of each window nears this,
+   * in ms; see adaptive.ts.
+   */
+  targetP99Ms?: number | undefined;
+  /** Length of an adaptation window, in ms (5000 by default). */
+  adaptEveryMs?: number | undefined;
 }
 
 export interface RunHooks {
@@ -38,6 +46,8 @@ export interface RunResult {
   elapsedMs: number;
   /** True when the run was stopped by the signal before its count or duration was reached. */
   interrupted: boolean;
+  /** With targetP99Ms: each window's p99 and the connections chosen after it. */
+  adaptive?: { targetP99Ms: number; maxConcurrency: number; steps: AdaptiveStep[] } | undefined;
 }
 
 interface Answer {
@@ -147,14 +157,14 @@ export async function run(plan: RunPlan, next: () => RequestSpec, hooks: RunHook
   let claimed = 0;
 
   const stopped = (): boolean => hooks.signal?.aborted === true;
+  const over = (): boolean =>
+    stopped() || (plan.count !== undefined && claimed >= plan.count) || performance.now() >= deadline || start + claimed * interval >= deadline;
+  const controller = plan.targetP99Ms === undefined ? undefined : new LatencyController(plan.targetP99Ms, plan.concurrency);
+  const adaptTimer =
+    controller === undefined ? undefined : setInterval(() => controller.step((performance.now() - start) / 1000), plan.adaptEveryMs ?? 5000);
 
   /** The next slot's index, or undefined when the run is over. Synchronous, so slots are claimed in order. */
-  const claim = (): number | undefined => {
-    if (stopped()) return undefined;
-    if (plan.count !== undefined && claimed >= plan.count) return undefined;
-    if (performance.now() >= deadline || start + claimed * interval >= deadline) return undefined;
-    return claimed++;
-  };
+  const claim = (): number | undefined => (over() ? undefined : claimed++);
 
   const pause = async (ms: number): Promise<boolean> => {
     if (ms <= 0) return true;
@@ -176,8 +186,12 @@ export async function run(plan: RunPlan, next: () => RequestSpec, hooks: RunHook
     }
   };
 
-  const client = async (): Promise<void> => {
+  const client = async (_: unknown, index: number): Promise<void> => {
     for (;;) {
+      // Connections above the controller's current choice wait their turn.
+      while (controller !== undefined && index >= controller.active) {
+        if (over() || !(await pause(50))) return;
+      }
       const slot = claim();
       if (slot === undefined) return;
       // The spec is drawn at claim time, in slot order, so a seed replays the same sequence.
@@ -185,7 +199,9 @@ export async function run(plan: RunPlan, next: () => RequestSpec, hooks: RunHook
       if (interval > 0 && !(await pause(start + slot * interval - performance.now()))) return;
       const t0 = performance.now();
       const answer = await target.send('POST', spec.path, spec.body);
-      stats.recordRequest(spec, (performance.now() - t0) * 1000, answer.status, answer.code);
+      const latencyMs = performance.now() - t0;
+      stats.recordRequest(spec, latencyMs * 1000, answer.status, answer.code);
+      controller?.observe(latencyMs, answer.status);
       if (spec.kind === 'predict' && answer.code === undefined && answer.status !== undefined) {
         const predictions = predictionsOf(spec, answer.json);
         if (predictions === undefined) stats.recordInvalidResponse();
@@ -205,7 +221,13 @@ export async function run(plan: RunPlan, next: () => RequestSpec, hooks: RunHook
   try {
     await Promise.all(Array.from({ length: plan.concurrency }, client));
   } finally {
+    if (adaptTimer) clearInterval(adaptTimer);
     await target.close();
   }
-  return { stats, elapsedMs: performance.now() - start, interrupted: stopped() };
+  return {
+    stats,
+    elapsedMs: performance.now() - start,
+    interrupted: stopped(),
+    adaptive: controller && { targetP99Ms: controller.targetMs, maxConcurrency: controller.max, steps: controller.steps },
+  };
 }

@@ -2,6 +2,7 @@
  * The end-of-run report: one JSON object for machines (--json) and the same facts as a short
  * table for people. Field names are snake_case and stable: scripts read them.
  */
+import type { AdaptiveStep } from './adaptive.js';
 import type { Mode, Settings } from './modes.js';
 import { NO_RESPONSE, type Counts, type StatsSnapshot } from './stats.js';
 
@@ -26,10 +27,18 @@ export interface Report {
     batch_size: number;
     feedback_ratio: number;
     min_length: number | null;
-    max_length: number;
+    max_length: number | null;
     headers: 'raw' | 'strip';
     timeout_ms: number;
+    target_p99_ms: number | null;
   };
+  /** With --target-p99: each adaptation window's p99 and the connections chosen after it. */
+  adaptive: {
+    target_p99_ms: number;
+    max_concurrency: number;
+    final_concurrency: number;
+    steps: { at_s: number; concurrency: number; window_p99_ms: number | null; requests: number; overloaded: number }[];
+  } | null;
   requests: {
     sent: number;
     succeeded: number;
@@ -64,6 +73,7 @@ export interface ReportInput {
   elapsedMs: number;
   interrupted: boolean;
   stats: StatsSnapshot;
+  adaptive?: { targetP99Ms: number; maxConcurrency: number; steps: AdaptiveStep[] } | undefined;
 }
 
 export function buildReport(r: ReportInput): Report {
@@ -89,10 +99,26 @@ export function buildReport(r: ReportInput): Report {
       batch_size: s.batchSize,
       feedback_ratio: s.feedbackRatio,
       min_length: s.minLength ?? null,
-      max_length: s.maxLength,
+      max_length: s.maxLength ?? null,
       headers: s.headers,
       timeout_ms: s.timeoutMs,
+      target_p99_ms: s.targetP99Ms ?? null,
     },
+    adaptive:
+      r.adaptive === undefined
+        ? null
+        : {
+            target_p99_ms: r.adaptive.targetP99Ms,
+            max_concurrency: r.adaptive.maxConcurrency,
+            final_concurrency: r.adaptive.steps.at(-1)?.concurrency ?? Math.min(4, r.adaptive.maxConcurrency),
+            steps: r.adaptive.steps.map((st) => ({
+              at_s: round(st.atS, 1),
+              concurrency: st.concurrency,
+              window_p99_ms: st.windowP99Ms === null ? null : round(st.windowP99Ms, 1),
+              requests: st.requests,
+              overloaded: st.overloaded,
+            })),
+          },
     requests: {
       sent: r.stats.sent,
       succeeded: r.stats.succeeded,
@@ -150,6 +176,17 @@ export function formatReport(r: Report): string {
   if (q.invalid_responses > 0) lines.push(`${pad('  invalid')}${q.invalid_responses} 2xx answers without the promised predictions`);
   const l = r.latency_ms;
   lines.push(`${pad('Latency ms')}${l === null ? '-' : `p50 ${l.p50}, p95 ${l.p95}, p99 ${l.p99}, max ${l.max}, mean ${l.mean}`}`);
+  const a = r.adaptive;
+  if (a !== null) {
+    const p99s = a.steps.map((st) => st.window_p99_ms).filter((v): v is number => v !== null);
+    const shed = a.steps.reduce((n, st) => n + st.overloaded, 0);
+    lines.push(
+      `${pad('Adaptive')}target p99 ${a.target_p99_ms} ms: ${a.steps.length} windows, connections ${Math.min(...a.steps.map((st) => st.concurrency), a.final_concurrency)}..` +
+        `${Math.max(...a.steps.map((st) => st.concurrency), a.final_concurrency)} (last ${a.final_concurrency} of ${a.max_concurrency})` +
+        (p99s.length > 0 ? `, last window p99 ${p99s.at(-1)} ms` : '') +
+        (shed > 0 ? `, ${shed} shed (503)` : ''),
+    );
+  }
   const p = r.predictions;
   if (p.accuracy === null) lines.push(`${pad('Predictions')}none`);
   else {
