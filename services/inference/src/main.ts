@@ -6,8 +6,9 @@
 import cluster from 'node:cluster';
 import { ConfigError } from '../../../shared/env.js';
 import { readInferenceConfig, type InferenceConfig } from './config.js';
-import { CLUSTER_FLAG, runPrimary } from './cluster/primary.js';
-import { runWorker } from './worker.js';
+
+/** Set by our cluster primary in its workers' environment (not by pm2). */
+const CLUSTER_FLAG = 'SPAM_DETECTOR_CLUSTER_WORKER';
 
 function fail(message: string): never {
   // One JSON line for log pipelines, one plain line for a human at a terminal.
@@ -24,8 +25,12 @@ try {
   throw err;
 }
 
+// Heavy modules (Fastify, onnxruntime, prom-client) load only after the configuration is valid,
+// so a typo fails in a fraction of a second.
 if (cluster.isPrimary && config.workers > 1) {
-  await runPrimary(config);
+  const { runPrimary } = await import('./cluster/primary.js');
+  await runPrimary(config, CLUSTER_FLAG);
 } else {
+  const { runWorker } = await import('./worker.js');
   await runWorker(config, { clustered: cluster.isWorker && process.env[CLUSTER_FLAG] === '1' });
 }

@@ -15,9 +15,6 @@ import { createLogger, flushLogger } from '../logger.js';
 import { counterFrom } from '../metrics.js';
 import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
-/** Set in a worker's environment so it knows the primary is ours (not pm2's). */
-export const CLUSTER_FLAG = 'SPAM_DETECTOR_CLUSTER_WORKER';
-
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 /** A worker that stayed up this long resets its slot's backoff. */
@@ -34,7 +31,8 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
-export async function runPrimary(config: InferenceConfig): Promise<void> {
+/** `clusterFlag` is set to "1" in each worker's environment so it knows the primary is ours. */
+export async function runPrimary(config: InferenceConfig, clusterFlag: string): Promise<void> {
   const logger = createLogger({ logLevel: config.logLevel, workerId: 'primary', base: { role: 'primary' } });
   const aggregator = new AggregatorRegistry();
   const own = new Registry();
@@ -52,7 +50,7 @@ export async function runPrimary(config: InferenceConfig): Promise<void> {
   function fork(slot: Slot): void {
     slot.timer = undefined;
     slot.startedAt = Date.now();
-    const worker = cluster.fork({ WORKER_ID: slot.id, [CLUSTER_FLAG]: '1' });
+    const worker = cluster.fork({ WORKER_ID: slot.id, [clusterFlag]: '1' });
     slot.worker = worker;
     worker.on('message', (msg: unknown) => onMessage(slot, worker, msg));
     worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
@@ -141,7 +139,7 @@ export async function runPrimary(config: InferenceConfig): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  logger.info({ workers: config.workers, pid: process.pid }, 'starting workers');
+  logger.info({ workers: config.workers }, 'starting workers');
   for (let i = 0; i < config.workers; i++) {
     const slot: Slot = { id: String(i), worker: undefined, everReady: false, startedAt: 0, failures: 0, timer: undefined };
     slots.set(slot.id, slot);
