@@ -46,6 +46,9 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
   if (process.stdout.isTTY && process.env.NODE_ENV !== 'production') {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
+  // pm2's cluster mode captures a worker's output by wrapping process.stdout.write; a direct
+  // fd-1 writer bypasses that and lands in pm2's daemon log instead of `pm2 logs <app>`.
+  if (process.env.pm_id !== undefined) return pino(options, process.stdout);
   return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
