@@ -100,8 +100,8 @@ export function renderLanding(state: LandingState, scrapeTarget: string): string
     <h2>State</h2>
     <table class="state">
       <tr><th>Publishers connected</th><td data-testid="publishers-connected">${count(state.publishersConnected)}</td><td></td></tr>
-      <tr><th>Events received</th><td data-testid="events-received">${count(state.receivedTotal)}</td><td>${breakdown(state.received)}</td></tr>
-      <tr><th>Malformed frames (rejected)</th><td data-testid="events-malformed">${count(state.malformedTotal)}</td><td>${breakdown(state.malformed)}</td></tr>
+      <tr><th>Events received</th><td data-testid="events-received">${count(state.receivedTotal)}</td><td data-testid="events-received-detail">${breakdown(state.received)}</td></tr>
+      <tr><th>Malformed frames (rejected)</th><td data-testid="events-malformed">${count(state.malformedTotal)}</td><td data-testid="events-malformed-detail">${breakdown(state.malformed)}</td></tr>
       <tr><th>Events dropped by workers</th><td data-testid="events-dropped">${count(state.droppedByWorkers)}</td><td class="muted">as the workers last reported</td></tr>
       <tr><th>Last event</th><td data-testid="last-event">${last}</td><td></td></tr>
       <tr><th>Model versions served</th><td data-testid="model-versions">${state.modelVersions.length ? state.modelVersions.join(', ') : '-'}</td><td></td></tr>

@@ -49,7 +49,16 @@ export const docsPlugin = fp(
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     if (config.docsUiEnabled) {
-      await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } });
+      await app.register(swaggerUi, {
+        routePrefix: '/docs',
+        staticCSP: true,
+        // Swagger UI (React) sets style attributes, which the static policy's hashes cannot allow
+        // (a console error per render), and upgrade-insecure-requests would send "Execute" to
+        // https:// when /docs is opened over plain HTTP from another host.
+        transformStaticCSP: (header) =>
+          header.replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';").replace(/\s*upgrade-insecure-requests;?/, ''),
+        uiConfig: { docExpansion: 'list' },
+      });
     }
   },
   { name: 'docs', fastify: '5.x' },
