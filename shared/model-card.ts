@@ -71,6 +71,8 @@ export interface ModelCard {
     test: ClassificationMetrics;
     /** The same messages with their headers stripped: what users typically send. */
     testHeaderless: ClassificationMetrics;
+    /** Only the first `chars` characters of each header-less body: short texts like users send. */
+    testShortBody: ClassificationMetrics & { chars: number };
   };
   training: {
     seconds: number;

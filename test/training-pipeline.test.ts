@@ -41,11 +41,11 @@ writeFileSync(
   'message,is_spam\n' + sample.map((e) => `${csvField(stripHeaders(e.text).slice(0, 3000))},${e.label === 'spam' ? 1 : 0}`).join('\n') + '\n',
 );
 const small = ['--max-features', '3000', '--short-excerpt-chars', '100', '--max-text-chars', '2000', '--seed', '11'];
-const common = ['--data', csvPath, '--text-column', 'message', '--label-column', 'is_spam', '--no-report', ...small];
+const common = ['--data', csvPath, '--text-column', 'message', '--label-column', 'is_spam', ...small];
 
 t.test('CLI trains on a user CSV; the model loads and matches the reference', async (t) => {
   const out = join(dir, 'a', 'model.onnx');
-  const run = await runCli([...common, '--out', out]);
+  const run = await runCli([...common, '--no-report', '--out', out]);
   t.equal(run.code, 0, `cli exits 0 ${run.code ? run.stderr : ''}`);
   t.ok(existsSync(join(dir, 'a', 'model.card.json')), 'card written next to the model');
   const card = JSON.parse(readFileSync(join(dir, 'a', 'model.card.json'), 'utf8')) as ModelCard;
@@ -81,7 +81,12 @@ t.test('CLI trains on a user CSV; the model loads and matches the reference', as
   t.ok(Math.abs(correct / test.length - card.metrics.test.accuracy) < 1e-6, 'ORT accuracy equals the card');
 
   const again = join(dir, 'b', 'model.onnx');
-  t.equal((await runCli([...common, '--out', again])).code, 0);
+  t.equal((await runCli([...common, '--out', again])).code, 0, 'second run, with the HTML report');
+  const report = readFileSync(join(dir, 'b', 'model.report.html'), 'utf8');
+  t.equal(report.match(/<svg /g)?.length, 5, 'report holds the five Vega-Lite charts as inline SVG');
+  for (const title of ['ROC curve', 'Precision-recall curve', 'Confusion matrices', 'Spam probability by true class', 'header-less body']) {
+    t.ok(report.includes(title), `report shows ${title}`);
+  }
   const cardB = JSON.parse(readFileSync(join(dir, 'b', 'model.card.json'), 'utf8')) as ModelCard;
   t.equal(cardB.version, card.version, 'deterministic: same seed and data, same model version');
   t.same(cardB.metrics, card.metrics, 'and the same metrics');

@@ -54,7 +54,11 @@ export interface TrainResult {
   /** Spam probabilities of the test texts (as stored) and of their header-less bodies. */
   testScores: Float64Array;
   testHeaderlessScores: Float64Array;
+  testShortScores: Float64Array;
 }
+
+/** Length of the short-text evaluation: the start of each header-less test body. */
+export const SHORT_EVAL_CHARS = 200;
 
 /**
  * The texts one message contributes to training. With "raw-and-body" a raw email also
@@ -108,9 +112,11 @@ export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) 
   const testLabels = test.map((e) => e.label);
   const testScores = Float64Array.from(test, (e) => scorer.spamProbability(e.text));
   const testHeaderlessScores = Float64Array.from(test, (e) => scorer.spamProbability(stripHeaders(e.text)));
+  const testShortScores = Float64Array.from(test, (e) => scorer.spamProbability(stripHeaders(e.text).slice(0, SHORT_EVAL_CHARS)));
   const metrics = {
     test: evaluate(testLabels, testScores, model.threshold),
     testHeaderless: evaluate(testLabels, testHeaderlessScores, model.threshold),
+    testShortBody: evaluate(testLabels, testShortScores, model.threshold),
   };
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const spam = corpus.examples.filter((e) => e.label === 'spam').length;
@@ -155,7 +161,11 @@ export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) 
     },
     vocabularySize: vocab.terms.length,
     threshold: model.threshold,
-    metrics: { test: round(metrics.test), testHeaderless: round(metrics.testHeaderless) },
+    metrics: {
+      test: round(metrics.test),
+      testHeaderless: round(metrics.testHeaderless),
+      testShortBody: { chars: SHORT_EVAL_CHARS, ...round(metrics.testShortBody) },
+    },
     training: {
       seconds: Math.round(seconds * 100) / 100,
       optimizerIterations: fit.iterations,
@@ -164,7 +174,7 @@ export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) 
     },
     onnx: { opsetImports: { ...OPSET_IMPORTS }, operators: graphOperators() },
   };
-  return { model, card, test, testScores, testHeaderlessScores };
+  return { model, card, test, testScores, testHeaderlessScores, testShortScores };
 }
 
 /** Same parameters, same version: a hash of everything the graph computes with. */
