@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -73,7 +73,7 @@ t.test('the unit tests are not vacuous: a broken threshold fails them', async (t
   try {
     const rulesDir = join(dir, 'rules');
     const testsDir = join(dir, 'tests');
-    for (const d of [rulesDir, testsDir]) spawnSync('mkdir', ['-p', d]);
+    for (const d of [rulesDir, testsDir]) mkdirSync(d);
     for (const f of ruleFilePaths()) {
       let text = readFileSync(f, 'utf8');
       if (f.endsWith('alerts.yml')) {
