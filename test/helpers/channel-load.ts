@@ -123,6 +123,8 @@ export interface LoadOptions {
   onlyValid?: boolean;
   /** Called after each answer with the running count. */
   onAnswer?: (done: number) => void;
+  /** Stop claiming new requests once this returns true (before `total` is reached). */
+  stop?: () => boolean;
 }
 
 export async function runLoad(opts: LoadOptions, tally: Tally = emptyTally()): Promise<Tally> {
@@ -187,7 +189,7 @@ export async function runLoad(opts: LoadOptions, tally: Tally = emptyTally()): P
     const ok = status >= 200 && status < 300;
     const b = body as Record<string, unknown> | null;
     if (!ok) bump(tally.errorsByRouteCode, `${s.route} ${String(b?.code)}`);
-    if (!s.expect.includes(status)) tally.failures.push(`${s.kind} ${s.path}: ${status} ${JSON.stringify(body).slice(0, 200)}`);
+    if (!s.expect.includes(status)) tally.failures.push(`#${done} ${s.kind} ${s.path}: ${status} ${JSON.stringify(body).slice(0, 200)}`);
     if (s.route === '/predict' || s.route === '/invocations') {
       tally.predictionRequests++;
       if (!ok) tally.predictionErrors++;
@@ -204,7 +206,7 @@ export async function runLoad(opts: LoadOptions, tally: Tally = emptyTally()): P
   };
 
   const client = async (): Promise<void> => {
-    while (next < opts.total) {
+    while (next < opts.total && !opts.stop?.()) {
       const s = spec(next++);
       try {
         const res = await pool.request({
@@ -225,7 +227,7 @@ export async function runLoad(opts: LoadOptions, tally: Tally = emptyTally()): P
         record(s, res.statusCode, body);
       } catch (err) {
         tally.requests++;
-        tally.failures.push(`${s.kind} ${s.path}: ${(err as Error).message}`);
+        tally.failures.push(`#${done} ${s.kind} ${s.path}: ${(err as Error).message}`);
       }
       opts.onAnswer?.(++done);
     }
