@@ -43,7 +43,7 @@ const can = canCreateNamespaces();
     for (const host of net.hosts) {
       const socket = join(work, `events-${host.name}`, 'events.sock');
       mkdirSync(join(work, `events-${host.name}`), { mode: 0o700 });
-      const env = { HOST: host.address, INFERENCE_PORT: '5000', EXPORTER_PORT: '8000', EVENTS_SOCKET: socket, LOG_LEVEL: 'warn', WORKERS: '1' };
+      const env = { HOST: host.address, INFERENCE_PORT: '5000', EXPORTER_PORT: '8000', EVENTS_SOCKET: socket, LOG_LEVEL: 'info', WORKERS: '1' };
       const exporter = await spawnInHost(host, EXPORTER_JS, env);
       const inference = await spawnInHost(host, INFERENCE_JS, env);
       services[host.name] = { inference, exporter };
