@@ -31,6 +31,7 @@ import { predictRoutes } from './routes/predict.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { metaRoutes } from './routes/meta.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { modelReportRoutes } from './routes/model-report.js';
 import { eventsPlugin, type EventPublisher } from './events/index.js';
 
 export interface AppDeps {
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(metaRoutes);
   await app.register(metricsRoutes);
+  await app.register(modelReportRoutes);
   await app.register(predictRoutes, { predictor: createPredictor(model, ids, context.store) });
   await app.register(feedbackRoutes);
 
