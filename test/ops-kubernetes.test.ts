@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from './helpers/spawn.js';
 import { readManifests, validateManifest, type Manifest } from './helpers/ops-k8s-validate.js';
+import { readInferenceConfig } from '../services/inference/src/config.js';
+import { readExporterConfig } from '../services/exporter/src/config.js';
 import { OUTPUT, PROMETHEUS_CONFIG, renderPrometheusRule, ruleFiles } from '../scripts/gen-k8s-rules.js';
 
 const K8S_DIR = join(REPO_ROOT, 'deploy', 'kubernetes');
 const PROM_DIR = join(REPO_ROOT, 'deploy', 'prometheus');
-const SHUTDOWN_GRACE_S = 10; // contract: SIGTERM stops the services within 10 s
+// The contract (SIGTERM stops the services within 10 s) and each service's default drain.
+const SHUTDOWN_GRACE_S = Math.max(10, readInferenceConfig({}).shutdownGraceMs / 1000, readExporterConfig({}).shutdownGraceMs / 1000);
 
 const manifestFiles = readdirSync(K8S_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
 const all: { file: string; m: Manifest }[] = manifestFiles.flatMap((file) => readManifests(join(K8S_DIR, file)).map((m) => ({ file, m })));

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/spawn.js';
 import { environment, readUnitFile, timeSpanSeconds, value, values } from './helpers/ops-unit-file.js';
+import { readInferenceConfig } from '../services/inference/src/config.js';
+import { readExporterConfig } from '../services/exporter/src/config.js';
 
 const UNIT_DIR = join(REPO_ROOT, 'deploy', 'systemd');
 const EXPORTER = 'spam-detector-exporter.service';
@@ -18,8 +20,8 @@ const INFERENCE = 'spam-detector-inference.service';
 const TEMPLATE = 'spam-detector-inference@.service';
 const TARGET = 'spam-detector.target';
 const SERVICES = [EXPORTER, INFERENCE, TEMPLATE];
-/** The contract: SIGINT/SIGTERM stop both services cleanly within 10 s. */
-const SHUTDOWN_GRACE_S = 10;
+/** The longest of: the contract (SIGINT/SIGTERM stop both within 10 s) and each service's default drain. */
+const SHUTDOWN_GRACE_S = Math.max(10, readInferenceConfig({}).shutdownGraceMs / 1000, readExporterConfig({}).shutdownGraceMs / 1000);
 /** "OK" in systemd-analyze security's scale starts below 5; these units are meant to stay far below. */
 const MAX_EXPOSURE = 2.5;
 
