@@ -7,7 +7,7 @@ import { DataError, loadUserData, parseLabel, stratifiedSplit } from '../trainin
 import { fitLogisticRegression } from '../training/src/logreg.js';
 import { curves, evaluate, rocAuc } from '../training/src/metrics.js';
 import { capText, ngrams, stripHeaders, tokenize } from '../training/src/text.js';
-import { fitVocabulary, termCounts, transform } from '../training/src/vectorizer.js';
+import { fitVocabulary, TermKeys, termCounts, transform } from '../training/src/vectorizer.js';
 import type { Label } from '../shared/model-io.js';
 
 t.test('tokenizer: ASCII lowercase, \\w\\w+ tokens, bigrams of neighbours', async (t) => {
@@ -72,25 +72,33 @@ t.test('user data: CSV and JSONL, configurable columns, errors name the line', a
 });
 
 t.test('TF-IDF matches the scikit-learn formulas', async (t) => {
-  const docs = ['aa bb aa', 'bb cc', 'aa'].map(termCounts);
-  const vocab = fitVocabulary(docs, 100, 1);
+  const texts = ['aa bb aa', 'bb cc', 'aa'];
+  const keys = new TermKeys();
+  const docs = texts.map((x) => keys.counts(x));
+  const { vocabulary: vocab, featureOf } = fitVocabulary(docs, keys, 100, 1);
   t.same(vocab.terms, ['aa', 'aa bb', 'bb', 'bb aa', 'bb cc', 'cc'], 'alphabetical feature order');
+  docs.forEach((d, i) => {
+    const asStrings = new Map([...d].map(([k, c]) => [keys.term(k), c]));
+    t.same(asStrings, termCounts(texts[i]!), `numeric keys count the same n-grams as strings (text ${i})`);
+  });
   const idf = (df: number) => Math.log(4 / (1 + df)) + 1;
   t.equal(vocab.idf[0], idf(2));
-  const x = transform(docs, vocab);
+  const x = transform(docs, featureOf, vocab.idf);
   // Row 0: aa (tf 2), "aa bb", bb, "bb aa" (tf 1).
   const raw = [(1 + Math.log(2)) * idf(2), idf(1), idf(2), idf(1)];
   const norm = Math.hypot(...raw);
   t.same(Array.from(x.indices.subarray(0, 4)), [0, 1, 2, 3]);
   Array.from(x.values.subarray(0, 4)).forEach((v, i) => t.ok(Math.abs(v - raw[i]! / norm) < 1e-12));
-  t.same(fitVocabulary(docs, 2, 1).terms, ['aa', 'bb'], 'max features keeps the most frequent');
-  t.same(fitVocabulary(docs, 100, 2).terms, ['aa', 'bb'], 'min df');
+  t.same(fitVocabulary(docs, keys, 2, 1).vocabulary.terms, ['aa', 'bb'], 'max features keeps the most frequent');
+  t.same(fitVocabulary(docs, keys, 100, 2).vocabulary.terms, ['aa', 'bb'], 'min df');
 });
 
 t.test('logistic regression separates a separable toy set and is deterministic', async (t) => {
-  const docs = ['win cash', 'cash prize', 'win prize now', 'lunch today', 'meeting today', 'lunch meeting'].map(termCounts);
+  const keys = new TermKeys();
+  const docs = ['win cash', 'cash prize', 'win prize now', 'lunch today', 'meeting today', 'lunch meeting'].map((s) => keys.counts(s));
   const y = Uint8Array.from([1, 1, 1, 0, 0, 0]);
-  const x = transform(docs, fitVocabulary(docs, 100, 1));
+  const { vocabulary, featureOf } = fitVocabulary(docs, keys, 100, 1);
+  const x = transform(docs, featureOf, vocabulary.idf);
   const a = fitLogisticRegression(x, y, { c: 10, maxIterations: 200, tolerance: 1e-8 });
   const b = fitLogisticRegression(x, y, { c: 10, maxIterations: 200, tolerance: 1e-8 });
   t.ok(a.converged, `converged in ${a.iterations} iterations`);

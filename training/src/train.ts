@@ -11,7 +11,7 @@ import { ReferenceScorer, type LinearTextModel } from './linear-model.js';
 import { evaluate } from './metrics.js';
 import { graphOperators, OPSET_IMPORTS } from './onnx-export.js';
 import { capText, stripHeaders } from './text.js';
-import { fitVocabulary, termCounts, transform } from './vectorizer.js';
+import { fitVocabulary, TermKeys, transform } from './vectorizer.js';
 
 export type HeaderMode = ModelCard['preprocessing']['headers'];
 
@@ -88,9 +88,10 @@ export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) 
     }
   }
   log(`split: ${trainSet.length} train / ${test.length} test messages; ${texts.length} training texts`);
-  const docs = texts.map(termCounts);
-  const vocab = fitVocabulary(docs, options.maxFeatures, options.minDf);
-  const x = transform(docs, vocab);
+  const keys = new TermKeys();
+  const docs = texts.map((t) => keys.counts(t));
+  const { vocabulary: vocab, featureOf } = fitVocabulary(docs, keys, options.maxFeatures, options.minDf);
+  const x = transform(docs, featureOf, vocab.idf);
   log(`vocabulary: ${vocab.terms.length} terms; ${x.values.length} non-zeros`);
   const y = Uint8Array.from(labels, (l) => (l === 'spam' ? 1 : 0));
   const fit = fitLogisticRegression(x, y, {
