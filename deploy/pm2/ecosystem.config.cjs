@@ -55,11 +55,14 @@ function logFiles(name) {
 const common = {
   cwd: ROOT,
   kill_timeout: KILL_TIMEOUT_MS,
-  // Time for a new process to load the model and listen before pm2 gives up waiting on it.
+  // A reload waits for the new process to listen before stopping the old one. The inference
+  // listens only once its model is loaded, so the 'listening' event is the readiness signal and
+  // wait_ready (a process.send('ready') handshake) adds nothing. listen_timeout bounds the wait.
   listen_timeout: 20_000,
   // Crash loops back off (100 ms doubling up to 15 s) instead of spinning.
   exp_backoff_restart_delay: 100,
   // pino writes one JSON object per line with its own "time": no pm2 prefix, one file per app.
+  // pm2 does not rotate: `pm2 install pm2-logrotate` (docs/logging.md) or logrotate with copytruncate.
   merge_logs: true,
   time: false,
   autorestart: true,
