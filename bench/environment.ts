@@ -1,0 +1,37 @@
+/** The machine and versions a bench run ran on, so two result files can be compared honestly. */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './spawn.js';
+
+export interface Environment {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  kernel: string;
+  node: string;
+  versions: Record<string, string>;
+  /** 1, 5 and 15-minute load averages when the run started (the machine is shared). */
+  loadAverageStart: number[];
+}
+
+function pkgVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function environment(): Environment {
+  const c = cpus();
+  return {
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memoryBytes: totalmem(),
+    kernel: release(),
+    node: process.version,
+    versions: Object.fromEntries(['onnxruntime-node', 'fastify', 'prom-client', 'autocannon', 'pino'].map((n) => [n, pkgVersion(n)])),
+    loadAverageStart: loadavg(),
+  };
+}
