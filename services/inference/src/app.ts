@@ -20,6 +20,7 @@ import { createProcessRegistry } from './metrics.js';
 import { createPredictor } from './predictor.js';
 import type { ServingModel } from './serving-model.js';
 import { errorBodySchema, predictionSchema } from './http/schemas.js';
+import { useStrictJsonParser } from './http/json-body.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { securityHeadersPlugin } from './plugins/security.js';
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Only JSON bodies: text/plain (Fastify's other default) must be a 415, not a schema error.
   app.removeContentTypeParser('text/plain');
+  useStrictJsonParser(app);
   app.addSchema(errorBodySchema);
   app.addSchema(predictionSchema);
 
