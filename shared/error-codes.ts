@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   EMPTY_BATCH: { status: 400, message: 'the batch must hold at least one text' },
   BATCH_TOO_LARGE: { status: 413, message: 'the batch holds more texts than the limit' },
   BODY_TOO_LARGE: { status: 413, message: 'request body is larger than the limit' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'request headers are larger than the limit' },
+  REQUEST_TIMEOUT: { status: 408, message: 'the request was not received in time' },
   INVALID_LABEL: { status: 400, message: 'label must be "spam" or "ham"' },
   UNKNOWN_PREDICTION: { status: 404, message: 'no recent prediction has this id' },
   PREDICTION_EXPIRED: { status: 410, message: 'the prediction is too old to accept feedback' },

@@ -21,6 +21,7 @@ import { createPredictor } from './predictor.js';
 import type { ServingModel } from './serving-model.js';
 import { errorBodySchema, predictionSchema } from './http/schemas.js';
 import { useStrictJsonParser } from './http/json-body.js';
+import { clientErrorHandler, frameworkErrorHandler, rejectConnect } from './http/protocol-errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { securityHeadersPlugin } from './plugins/security.js';
@@ -84,6 +85,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Answers before any hook (unparsable HTTP, undecodable URL) in the one error shape.
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // Node answers a Host-less HTTP/1.1 request with an empty 400; request-context answers it instead.
+    http: { requireHostHeader: false },
     ajv: {
       customOptions: {
         // A number is not a text: never coerce.
@@ -106,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serviceVersion: readServiceVersion(),
   };
   app.decorate('inference', context);
+  app.server.on('connect', rejectConnect);
 
   // Only JSON bodies: text/plain (Fastify's other default) must be a 415, not a schema error.
   app.removeContentTypeParser('text/plain');

@@ -67,6 +67,11 @@ export const requestContextPlugin = fp(
     app.addHook('onRequest', (request, reply, done) => {
       request.outcome = {};
       reply.header('x-request-id', request.id);
+      // RFC 9112: an HTTP/1.1 request without Host is a 400 (app.ts turns off Node's bodiless one).
+      if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+        sendError(request, reply, 'INVALID_REQUEST', 'the Host header is required');
+        return;
+      }
       if (request.is404) {
         notFound(request, reply);
         return;

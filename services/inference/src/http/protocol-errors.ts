@@ -1,0 +1,71 @@
+/**
+ * Answers given before any route or hook runs, in the one error shape with a catalogued code:
+ * bytes Node's HTTP parser rejects (Fastify's clientErrorHandler), URLs the router cannot
+ * decode (Fastify's frameworkErrors) and CONNECT requests. The defaults answer with bodies that
+ * have no `code` (or Fastify's own FST_ERR_BAD_URL, echoing the URL back), or not at all.
+ *
+ * These requests never reach the hooks, so they are not in the access log, the HTTP metrics or
+ * the channel's events; the answers carry no x-request-id.
+ */
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode } from '../../../../shared/error-codes.js';
+import { sendError } from './errors.js';
+import type { RequestOutcome } from '../outcome.js';
+
+function rawAnswer(code: ErrorCode, message: string): string {
+  const { status } = ERROR_CODES[code];
+  const reason = STATUS_CODES[status] ?? 'Error';
+  const body = JSON.stringify({ statusCode: status, code, error: reason, message });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+function codeOf(err: NodeJS.ErrnoException): ErrorCode {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE';
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'REQUEST_TIMEOUT';
+  return 'INVALID_REQUEST';
+}
+
+/** The raw HTTP answer to a request Node could not parse. */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const code = codeOf(err);
+  return rawAnswer(code, code === 'INVALID_REQUEST' ? 'malformed HTTP request' : ERROR_CODES[code].message);
+}
+
+/** How long a connection whose request was refused keeps reading before it is closed for good. */
+const LINGER_MS = 2000;
+const answered = new WeakSet<Socket>();
+
+/** Fastify's clientErrorHandler option. */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has no one to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // The parser reports each later chunk of the same broken request again: answer once.
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  // Half-close after the answer and keep reading (the parser discards) for a moment: destroying a
+  // socket with unread input makes the kernel reset the connection, and a client still sending
+  // (a body behind oversized headers) would lose the answer.
+  if (socket.writable) socket.end(clientErrorResponse(err));
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * The server's 'connect' listener: without one Node closes a CONNECT request's socket without
+ * any answer. This is not a proxy.
+ */
+export function rejectConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => undefined);
+  socket.end(rawAnswer('METHOD_NOT_ALLOWED', 'CONNECT is not allowed here'));
+}
+
+/** Fastify's frameworkErrors option: a URL that cannot be decoded (no hook has run). */
+export function frameworkErrorHandler(_error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  request.outcome ??= {} as RequestOutcome;
+  sendError(request, reply, 'INVALID_REQUEST', 'the URL is not valid');
+}
