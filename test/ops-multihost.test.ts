@@ -31,7 +31,9 @@ const can = canCreateNamespaces();
     const work = mkdtempSync(join(tmpdir(), 'ops-multihost-'));
     const net = createHosts(['a', 'b']);
     let prom: RunningPrometheus | undefined;
+    let global: RunningPrometheus | undefined;
     t.teardown(async () => {
+      await global?.stop();
       await prom?.stop();
       await net.destroy();
       rmSync(work, { recursive: true, force: true });
@@ -53,13 +55,15 @@ const can = canCreateNamespaces();
 
     // The shipped file_sd config, with only the test's intervals changed.
     const config = parse(readFileSync(join(PROM_DIR, 'prometheus-file-sd.yml'), 'utf8')) as {
-      global: Record<string, string>;
+      global: Record<string, unknown>;
       alerting?: unknown;
       scrape_configs: { job_name: string; file_sd_configs: { files: string[]; refresh_interval?: string }[] }[];
     };
     config.global.scrape_interval = '1s';
     config.global.scrape_timeout = '1s';
     config.global.evaluation_interval = '1s';
+    // As docs/operations.md tells a zone's copy to do, so the federation step below can be checked.
+    config.global.external_labels = { zone: 'zone-test' };
     delete config.alerting; // no Alertmanager here; alerts are not under test
     cpSync(join(PROM_DIR, 'rules'), join(work, 'rules'), { recursive: true });
     const ports: Record<string, number> = { 'spam-detector-inference': 5000, 'spam-detector-exporter': 8000 };
@@ -109,14 +113,18 @@ const can = canCreateNamespaces();
       throw new Error(`${err.message}; scraped: ${JSON.stringify(r.map((s) => [s.metric.host, s.value[1]]))}`);
     });
     t.same(perHost, { a: SENT.a, b: SENT.b }, 'per-host request counters equal what each host was sent');
+    // Rule evaluations from here on see all of the traffic inside their 1m window.
+    const settledAt = Date.now() / 1000;
 
     // The recording rule: one series for the job (no host or instance label), equal at each of its
     // own evaluation timestamps to the sum of the per-host rates at that timestamp.
     const recorded = await waitFor(
       'recorded rate covering both hosts',
       async () => {
-        const series = await p.querySamples(`${RATE_RULE}{job="${EXPORTER_JOB}"}[10s]`);
-        return series.length === 1 && series[0]!.values.length >= 5 ? series : undefined;
+        const series = await p.querySamples(`${RATE_RULE}{job="${EXPORTER_JOB}"}[30s]`);
+        if (series.length !== 1) return undefined;
+        const after = series[0]!.values.filter(([ts]) => ts > settledAt);
+        return after.length >= 5 ? [{ metric: series[0]!.metric, values: after }] : undefined;
       },
       30_000,
     );
@@ -135,5 +143,40 @@ const can = canCreateNamespaces();
       if (rel < 1e-9) exact++;
     }
     t.ok(exact >= Math.ceil(samples.length / 2), `${exact} of ${samples.length} evaluations equal the per-host sum exactly`);
+    // And it is what was sent: the whole burst lies inside the 1m window of these evaluations, so
+    // rate * 60 is the burst's size, up to Prometheus' extrapolation at the window's edges (a few %).
+    const sent = SENT.a + SENT.b;
+    const perMinute = Number(samples[0]![1]) * 60;
+    t.ok(perMinute >= sent * 0.9 && perMinute <= sent * 1.25, `recorded rate x 60 = ${perMinute.toFixed(1)} matches the ${sent} requests sent to both hosts`);
+
+    // Federation: a global Prometheus with the shipped prometheus-federate.yml (intervals 1 s)
+    // pulls the zone's recorded series and `up`, with the zone label, and no raw series.
+    const fed = parse(readFileSync(join(PROM_DIR, 'prometheus-federate.yml'), 'utf8')) as {
+      global: Record<string, string>;
+      scrape_configs: { job_name: string; file_sd_configs: { files: string[] }[] }[];
+    };
+    fed.global.scrape_interval = '1s';
+    fed.global.scrape_timeout = '1s';
+    fed.global.evaluation_interval = '1s';
+    const fedDir = join(work, 'global');
+    mkdirSync(join(fedDir, 'file_sd', 'federate'), { recursive: true });
+    t.same(fed.scrape_configs[0]!.file_sd_configs[0]!.files, ['file_sd/federate/*.yml'], 'zones discovered from file_sd/federate/');
+    writeFileSync(join(fedDir, 'file_sd', 'federate', 'zones.yml'), stringify([{ targets: [new URL(p.url).host], labels: { federated_from: 'zone-test' } }]));
+    writeFileSync(join(fedDir, 'prometheus.yml'), stringify(fed));
+    global = await startPrometheus(join(fedDir, 'prometheus.yml'), fedDir);
+    const g = global;
+    const federated = await waitFor(
+      'the recorded rate in the global Prometheus',
+      async () => {
+        const r = await g.query(`${RATE_RULE}{job="${EXPORTER_JOB}"}`);
+        return r.length === 1 ? r : undefined;
+      },
+      60_000,
+    );
+    t.equal(federated[0]!.metric.zone, 'zone-test', 'federated series keep their zone label');
+    t.ok(Number(federated[0]!.value[1]) > 0, 'and carry the cluster-wide rate');
+    const ups = await g.query(`up{job=~"spam-detector-(inference|exporter)"}`);
+    t.equal(ups.length, 4, 'the four targets\' up series are federated');
+    t.same(await g.query(`spam_detector_requests_total`), [], 'raw per-target series stay in the zone');
   });
 }
