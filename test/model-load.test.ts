@@ -1,8 +1,8 @@
 /**
  * The model loader: hostile files fail at load with a ModelLoadError naming the file and the
- * problem, never by crashing the process. Every hostile case loads in a child process (the
+ * problem, never by crashing the process. The hostile files load in a child process (the
  * compiled loader from dist/), so even an onnxruntime abort cannot take the test runner down;
- * the child reports what happened as one JSON line.
+ * the child reports each file's outcome as a JSON line.
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
@@ -16,30 +16,46 @@ import * as files from './helpers/model-files.js';
 
 const LOADER = pathToFileURL(join(REPO_ROOT, 'dist', 'services', 'inference', 'src', 'model', 'index.js')).href;
 
+// Loads each path in turn and prints one JSON line per path: "start" before, the outcome after.
+// If the process dies, the last "start" without an outcome names the file that killed it.
 const CHILD = `
 const { loadModel, ModelLoadError } = await import(process.env.LOADER);
-try {
-  const m = await loadModel(process.argv[1]);
-  const out = await m.predict(['win money now', 'see you at lunch']);
-  console.log(JSON.stringify({ loaded: true, labels: out.labels }));
-  await m.release();
-} catch (err) {
-  console.log(JSON.stringify({ loaded: false, isModelLoadError: err instanceof ModelLoadError, name: err.name, message: err.message }));
+for (const path of JSON.parse(process.argv[1])) {
+  console.log(JSON.stringify({ path, start: true }));
+  try {
+    const m = await loadModel(path);
+    const out = await m.predict(['win money now', 'see you at lunch']);
+    console.log(JSON.stringify({ path, loaded: true, labels: out.labels }));
+    await m.release();
+  } catch (err) {
+    console.log(JSON.stringify({ path, loaded: false, isModelLoadError: err instanceof ModelLoadError, name: err.name, message: err.message }));
+  }
 }`;
+
+interface Report {
+  path: string;
+  start?: true;
+  loaded?: boolean;
+  isModelLoadError?: boolean;
+  message?: string;
+  labels?: string[];
+}
 
 interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;
-  report?: { loaded: boolean; isModelLoadError?: boolean; message?: string; labels?: string[] };
+  /** Outcome per path; a path that started but has no outcome killed the process. */
+  outcomes: Map<string, Report>;
+  started: string[];
   stderr: string;
 }
 
-function loadInChild(path: string): Promise<ChildResult> {
+function loadInChild(paths: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, path], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, JSON.stringify(paths)], {
       env: { ...process.env, LOADER },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
+      timeout: 120_000,
     });
     let stdout = '';
     let stderr = '';
@@ -47,14 +63,15 @@ function loadInChild(path: string): Promise<ChildResult> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      let report: ChildResult['report'];
-      try {
-        report = JSON.parse(line) as ChildResult['report'];
-      } catch {
-        report = undefined;
+      const outcomes = new Map<string, Report>();
+      const started: string[] = [];
+      for (const line of stdout.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const r = JSON.parse(line) as Report;
+        if (r.start) started.push(r.path);
+        else outcomes.set(r.path, r);
       }
-      resolve({ code, signal, report, stderr });
+      resolve({ code, signal, outcomes, started, stderr });
     });
   });
 }
@@ -90,13 +107,16 @@ const hostile: [string, string, RegExp][] = [
 ];
 
 t.test('hostile model files are refused with a ModelLoadError, in a child process', async (t) => {
+  const r = await loadInChild(hostile.map(([, path]) => path));
+  t.equal(r.signal, null, 'the loading process was not killed');
+  t.equal(r.code, 0, `the loading process exited normally ${r.code ? r.stderr : ''}`);
+  const killer = r.started.find((p) => !r.outcomes.has(p));
+  t.equal(killer, undefined, `no file killed the process${killer ? `: ${killer}` : ''}`);
   for (const [name, path, pattern] of hostile) {
-    const r = await loadInChild(path);
-    t.equal(r.signal, null, `${name}: the loading process was not killed`);
-    t.equal(r.code, 0, `${name}: the loading process exited normally`);
-    t.match(r.report, { loaded: false, isModelLoadError: true }, `${name}: ModelLoadError`);
-    t.match(r.report?.message ?? '', pattern, `${name}: message names the problem`);
-    t.ok((r.report?.message ?? '').includes(path), `${name}: message names the file`);
+    const report = r.outcomes.get(path);
+    t.match(report, { loaded: false, isModelLoadError: true }, `${name}: ModelLoadError`);
+    t.match(report?.message ?? '', pattern, `${name}: message names the problem`);
+    t.ok((report?.message ?? '').includes(path), `${name}: message names the file`);
   }
 });
 
@@ -118,10 +138,11 @@ t.test('why validate: the same hostile file given straight to onnxruntime', asyn
 });
 
 t.test('control: a consistent TfIdfVectorizer on the same path loads and predicts', async (t) => {
-  const r = await loadInChild(write('tfidf-ok.onnx', files.withTfIdf(3, 3)));
+  const path = write('tfidf-ok.onnx', files.withTfIdf(3, 3));
+  const r = await loadInChild([path]);
   t.equal(r.code, 0);
-  t.match(r.report, { loaded: true }, 'loads');
-  t.equal(r.report?.labels?.length, 2, 'predicts one label per text');
+  t.match(r.outcomes.get(path), { loaded: true }, 'loads');
+  t.equal(r.outcomes.get(path)?.labels?.length, 2, 'predicts one label per text');
 });
 
 t.test('loaded model: metadata, cap and batch checks', async (t) => {

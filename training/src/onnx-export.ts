@@ -4,12 +4,14 @@
  * The graph is sparse end to end, so its cost grows with the number of tokens and not with the
  * vocabulary size (a TfIdfVectorizer would emit a dense [N, V] matrix per batch):
  *   StringNormalizer(lower, locale C) -> Tokenizer(\w\w+) -> tokens [N, T]
- *   bigrams = StringConcat(tokens[:, :-1], " ", tokens[:, 1:])
- *   unigrams and bigrams flattened with their row numbers -> LabelEncoder(term -> id, unknown -1)
- *   -> Compress(id >= 0) -> Unique(row * V + id) gives every (row, term) pair with its count
- *   -> tf weight 1 + ln(count) -> Gather(idf), Gather(w * idf)
+ *   bigrams = StringConcat(tokens[:, :-1], " ", tokens[:, 1:]); terms = [tokens | bigrams]
+ *   LabelEncoder(term -> 1..V, anything else 0) -> key = row * (V + 1) + id
+ *   -> Unique(keys) gives every (row, term) pair with its count
+ *   -> tf weight 1 + ln(count) -> Gather(idf), Gather(w * idf), both 0 at id 0
  *   -> ScatterElements(add) per row: squared norm and dot product
  *   -> dot / max(norm, eps) + b -> Sigmoid -> spam_probability; >= threshold -> label.
+ * Id 0 collects unknown terms and padding with zero weight, so nothing needs filtering, and
+ * the graph has few nodes: with short texts the per-node overhead is most of the cost.
  */
 import onnxProto from 'onnx-proto';
 import {
@@ -84,13 +86,20 @@ export interface ExportOptions {
 export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions): Uint8Array {
   const V = model.terms.length;
   if (model.idf.length !== V || model.weightedIdf.length !== V) throw new RangeError('parameter lengths differ');
+  // Index 0 is the slot of unknown terms: zero idf and zero weight.
+  const withUnknown = (a: Float32Array) => {
+    const out = new Float32Array(V + 1);
+    out.set(a, 1);
+    return out;
+  };
   const initializers: ITensorProto[] = [
-    tensor(INIT.idf, [V], model.idf),
-    tensor(INIT.weightedIdf, [V], model.weightedIdf),
+    tensor(INIT.idf, [V + 1], withUnknown(model.idf)),
+    tensor(INIT.weightedIdf, [V + 1], withUnknown(model.weightedIdf)),
     tensor(INIT.bias, [], Float32Array.of(model.bias)),
     tensor(INIT.threshold, [], Float32Array.of(model.threshold)),
-    tensor('label_names', [2], ['ham', 'spam']),
-    tensor('vocab_size', [], [BigInt(V)]),
+    tensor('label_spam', [], ['spam']),
+    tensor('label_ham', [], ['ham']),
+    tensor('key_stride', [], [BigInt(V + 1)]),
     tensor('i64_0', [], [0n]),
     tensor('i64_1', [], [1n]),
     tensor('axes_1', [1], [1n]),
@@ -125,7 +134,7 @@ export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions):
 }
 
 function graphNodes(model: LinearTextModel): INodeProto[] {
-  const vocabIds: number[] = model.terms.map((_, i) => i);
+  const vocabIds: number[] = model.terms.map((_, i) => i + 1);
   return [
     node('StringNormalizer', [MODEL_INPUT], ['lower'], [
       attr('case_change_action', 'LOWER'),
@@ -143,35 +152,23 @@ function graphNodes(model: LinearTextModel): INodeProto[] {
     node('Slice', ['tokens', 'starts_1', 'ends_all', 'axes_1'], ['right']),
     node('StringConcat', ['left', 'separator'], ['left_sep']),
     node('StringConcat', ['left_sep', 'right'], ['bigrams']),
-    // Row number of every token and bigram.
+    node('Concat', ['tokens', 'bigrams'], ['terms'], [attr('axis', 1)]),
+    { ...node('LabelEncoder', ['terms'], ['term_ids'], [
+      attr('keys_strings', model.terms),
+      attr('values_int64s', vocabIds),
+      attr('default_int64', 0),
+    ], 'ai.onnx.ml'), name: VOCAB_NODE },
+    // key = row * (V + 1) + id, one per term occurrence: Unique then counts each row's terms.
     node('Shape', [MODEL_INPUT], ['batch_shape']),
     node('Squeeze', ['batch_shape'], ['batch_size']),
     node('Range', ['i64_0', 'batch_size', 'i64_1'], ['row_ids']),
     node('Unsqueeze', ['row_ids', 'axes_1'], ['row_col']),
-    node('Shape', ['tokens'], ['tokens_shape']),
-    node('Shape', ['bigrams'], ['bigrams_shape']),
-    node('Expand', ['row_col', 'tokens_shape'], ['token_rows']),
-    node('Expand', ['row_col', 'bigrams_shape'], ['bigram_rows']),
-    node('Reshape', ['tokens', 'flat'], ['tokens_flat']),
-    node('Reshape', ['bigrams', 'flat'], ['bigrams_flat']),
-    node('Reshape', ['token_rows', 'flat'], ['token_rows_flat']),
-    node('Reshape', ['bigram_rows', 'flat'], ['bigram_rows_flat']),
-    node('Concat', ['tokens_flat', 'bigrams_flat'], ['terms'], [attr('axis', 0)]),
-    node('Concat', ['token_rows_flat', 'bigram_rows_flat'], ['term_rows'], [attr('axis', 0)]),
-    { ...node('LabelEncoder', ['terms'], ['term_ids'], [
-      attr('keys_strings', model.terms),
-      attr('values_int64s', vocabIds),
-      attr('default_int64', -1),
-    ], 'ai.onnx.ml'), name: VOCAB_NODE },
-    node('GreaterOrEqual', ['term_ids', 'i64_0'], ['known']),
-    node('Compress', ['term_ids', 'known'], ['known_ids'], [attr('axis', 0)]),
-    node('Compress', ['term_rows', 'known'], ['known_rows'], [attr('axis', 0)]),
-    // One key per (row, term): Unique counts the term frequencies of every row at once.
-    node('Mul', ['known_rows', 'vocab_size'], ['row_offset']),
-    node('Add', ['row_offset', 'known_ids'], ['pair_keys']),
-    node('Unique', ['pair_keys'], ['pairs', '', '', 'pair_counts'], [attr('sorted', 1)]),
-    node('Mod', ['pairs', 'vocab_size'], ['pair_terms']),
-    node('Div', ['pairs', 'vocab_size'], ['pair_rows']),
+    node('Mul', ['row_col', 'key_stride'], ['row_offset']),
+    node('Add', ['row_offset', 'term_ids'], ['keys']),
+    node('Reshape', ['keys', 'flat'], ['keys_flat']),
+    node('Unique', ['keys_flat'], ['pairs', '', '', 'pair_counts'], [attr('sorted', 0)]),
+    node('Mod', ['pairs', 'key_stride'], ['pair_terms']),
+    node('Div', ['pairs', 'key_stride'], ['pair_rows']),
     node('Cast', ['pair_counts'], ['tf'], [attr('to', T.FLOAT)]),
     node('Log', ['tf'], ['log_tf']),
     node('Add', ['log_tf', 'f_1'], ['tf_weight']),
@@ -191,10 +188,8 @@ function graphNodes(model: LinearTextModel): INodeProto[] {
     node('Add', ['score', INIT.bias], ['logit']),
     node('Sigmoid', ['logit'], [MODEL_OUTPUT_SPAM_PROBABILITY]),
     node('GreaterOrEqual', [MODEL_OUTPUT_SPAM_PROBABILITY, INIT.threshold], ['is_spam']),
-    node('Cast', ['is_spam'], ['label_index'], [attr('to', T.INT64)]),
-    node('Gather', ['label_names', 'label_index'], [MODEL_OUTPUT_LABEL], [attr('axis', 0)]),
+    node('Where', ['is_spam', 'label_spam', 'label_ham'], [MODEL_OUTPUT_LABEL]),
   ];
-
 }
 
 function metadataOf(model: LinearTextModel, card: ModelCard): Record<string, string> {

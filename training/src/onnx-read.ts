@@ -30,12 +30,13 @@ export function readLinearTextModel(bytes: Uint8Array): { model: LinearTextModel
   const decoder = new TextDecoder();
   const terms = (attrs.get('keys_strings')?.strings ?? []).map((s) => decoder.decode(s));
   const ids = (attrs.get('values_int64s')?.ints ?? []).map((v) => Number(v));
-  if (ids.length !== terms.length || ids.some((id, i) => id !== i)) throw new Error('vocabulary ids are not 0..V-1 in order');
+  if (ids.length !== terms.length || ids.some((id, i) => id !== i + 1)) throw new Error('vocabulary ids are not 1..V in order');
   const meta = new Map((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   const model: LinearTextModel = {
     terms,
-    idf: floats(init.get(INIT.idf), INIT.idf),
-    weightedIdf: floats(init.get(INIT.weightedIdf), INIT.weightedIdf),
+    // Index 0 is the zero-weight slot of unknown terms.
+    idf: floats(init.get(INIT.idf), INIT.idf).subarray(1),
+    weightedIdf: floats(init.get(INIT.weightedIdf), INIT.weightedIdf).subarray(1),
     bias: floats(init.get(INIT.bias), INIT.bias)[0]!,
     threshold: floats(init.get(INIT.threshold), INIT.threshold)[0]!,
     maxTextChars: Number(meta.get(METADATA_KEYS.maxTextChars)),
