@@ -8,7 +8,7 @@ import { runToExit, spawnService, type SpawnedService } from './helpers/spawn.js
 import { SEED_SPAM, TEST_EVENTS_SOCKET, promtoolCheck, sampleValue } from './helpers/inference.js';
 
 const MAIN = 'dist/services/inference/src/main.js';
-const ENV = { INFERENCE_PORT: '0', HOST: '127.0.0.1', WORKERS: '2', EVENTS_SOCKET: TEST_EVENTS_SOCKET, LOG_LEVEL: 'info', NODE_ENV: 'production' };
+const ENV = { INFERENCE_PORT: '0', HOST: '127.0.0.1', WORKERS: '2', EVENTS_SOCKET: TEST_EVENTS_SOCKET, LOG_LEVEL: 'info', NODE_ENV: 'production', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' };
 
 interface Health {
   worker: string;

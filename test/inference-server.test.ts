@@ -11,7 +11,7 @@ import { runToExit, spawnService } from './helpers/spawn.js';
 import { SEED_SPAM, TEST_EVENTS_SOCKET, promtoolCheck } from './helpers/inference.js';
 
 const MAIN = 'dist/services/inference/src/main.js';
-const BASE_ENV = { INFERENCE_PORT: '0', HOST: '127.0.0.1', WORKERS: '1', EVENTS_SOCKET: TEST_EVENTS_SOCKET, LOG_LEVEL: 'info', NODE_ENV: 'production' };
+const BASE_ENV = { INFERENCE_PORT: '0', HOST: '127.0.0.1', WORKERS: '1', EVENTS_SOCKET: TEST_EVENTS_SOCKET, LOG_LEVEL: 'info', NODE_ENV: 'production', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' };
 
 t.test('serves the seed example over a socket and stops cleanly', async (t) => {
   const svc = await spawnService(MAIN, { env: BASE_ENV });

@@ -26,8 +26,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'inference-test-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 export const TEST_EVENTS_SOCKET = join(scratch, 'events.sock');
 
+/**
+ * Load shedding on event-loop delay is off in tests: on a starved CI host the mean delay can pass
+ * the production default and turn functional assertions into 503s. The pressure tests set their
+ * own thresholds.
+ */
 export function testEnv(env: Record<string, string> = {}): Record<string, string> {
-  return { EVENTS_SOCKET: TEST_EVENTS_SOCKET, LOG_LEVEL: 'info', ...env };
+  return { EVENTS_SOCKET: TEST_EVENTS_SOCKET, LOG_LEVEL: 'info', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env };
 }
 
 export interface LogCapture {
