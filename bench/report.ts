@@ -24,8 +24,14 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
   out.push('## Ratios (same run; mean, and min to max over the rounds)', '', '| figure | ratio | baseline |', '|---|---|---|');
   const b = r.bareVsPredict;
-  if (b) out.push(`| /predict 200c 1 worker req/s / bare Fastify req/s | ${sp(b.ratio, pct)} | bare ${sp(b.bareRps, n0)} req/s |`);
-  if (r.events) out.push(`| /predict events on / events off (req/s) | ${sp(r.events.ratioOnOff, pct)}; overhead ${sp(r.events.overheadPercent, f2)}% | off ${sp(r.events.offRps, n0)} req/s |`);
+  if (b) {
+    out.push(`| /predict 200c 1 worker req/s / bare Fastify req/s | ${sp(b.ratio, pct)} | bare ${sp(b.bareRps, n0)} req/s |`);
+    out.push(`| the same, per server CPU-second | ${sp(b.ratioPerCpuSecond, pct)} | bare, per CPU-second |`);
+  }
+  if (r.events) {
+    out.push(`| /predict events on / events off (req/s) | ${sp(r.events.ratioOnOff, pct)}; overhead ${sp(r.events.overheadPercent, f2)}% | off ${sp(r.events.offRps, n0)} req/s |`);
+    out.push(`| publishing overhead per inference CPU-second | ${sp(r.events.overheadPercentPerCpuSecond, f2)}% | events off, per CPU-second |`);
+  }
   if (r.predict5k) out.push(`| /predict 5 KiB / 200c (req/s, 1 worker) | ${pct(r.predict5k.ratioVs200)} | 200c 1 worker |`);
   if (r.batch) out.push(`| batch 64 texts/s / single-text req/s | ${f2(r.batch.ratioTextsVsSingle)}x | 200c 1 worker |`);
   if (r.workers2) out.push(`| 2 workers / 1 worker, 200c | ${f2(r.workers2.ratio200Vs1)}x | 200c 1 worker |`, `| 2 workers / 1 worker, 5 KiB | ${f2(r.workers2.ratio5kVs1)}x | 5 KiB 1 worker |`);
@@ -33,10 +39,10 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.ingest?.ratioVsPredictRps !== undefined) out.push(`| exporter events per CPU-s / one worker's /predict req/s | ${f2(r.ingest.ratioVsPredictRps)}x | workers one exporter core can follow |`);
   if (r.startup) out.push(`| inference start-up / bare Fastify start-up | ${f2(r.startup.ratioInference1VsBare)}x | bare ${n0(r.startup.bareMs)} ms |`);
   out.push('');
-  out.push('## Load runs', '', '| run | req/s | p50 ms | p99 ms | max ms | non-2xx | errors | CPU (cores) and max RSS per process |', '|---|---|---|---|---|---|---|---|');
+  out.push('## Load runs', '', '| run | req/s | per server CPU-s | p50 ms | p99 ms | max ms | non-2xx | errors | CPU (cores) and max RSS per process |', '|---|---|---|---|---|---|---|---|---|');
   for (const run of r.runs) {
     const procs = run.processes.map((p) => `${p.name} ${f2(p.cpuCores)} / ${n0(p.rssMaxBytes / MB)} MB`).join('; ');
-    out.push(`| ${run.label} | ${n0(run.requestsPerSecond)} | ${f2(run.latencyMs.p50)} | ${f2(run.latencyMs.p99)} | ${f2(run.latencyMs.max)} | ${run.non2xx} | ${run.errors} | ${procs} |`);
+    out.push(`| ${run.label} | ${n0(run.requestsPerSecond)} | ${n0(run.perServerCpuSecond)} | ${f2(run.latencyMs.p50)} | ${f2(run.latencyMs.p99)} | ${f2(run.latencyMs.max)} | ${run.non2xx} | ${run.errors} | ${procs} |`);
   }
   out.push('');
   if (r.batch) out.push(`Batch of 64 short texts: ${n0(r.batch.textsPerSecond)} texts/s (${n0(r.batch.requestsPerSecond)} req/s, p50 ${f2(r.batch.p50Ms)} ms, p99 ${f2(r.batch.p99Ms)} ms).`, '');

@@ -36,6 +36,12 @@ export interface BenchOptions {
 
 export interface Run extends LoadResult {
   label: string;
+  /**
+   * Answers per CPU-second of the measured server process (the first watched one): what one
+   * fully available core would serve. Less moved by other processes on a shared machine than
+   * req/s, though contention still costs cache and frequency.
+   */
+  perServerCpuSecond: number;
 }
 
 export interface Spread {
@@ -55,9 +61,9 @@ export interface BenchResults {
   /** Every load run, in the order it ran. */
   runs: Run[];
   startup?: { bareMs: number; exporterMs: number; inference1Ms: number; inference2Ms: number; ratioInference1VsBare: number };
-  bareVsPredict?: { bareRps: Spread; predictRps: Spread; ratio: Spread; predictP99Ms: Spread; predictP50Ms: Spread };
+  bareVsPredict?: { bareRps: Spread; predictRps: Spread; ratio: Spread; ratioPerCpuSecond: Spread; predictP99Ms: Spread; predictP50Ms: Spread };
   predict5k?: { rps: number; p50Ms: number; p99Ms: number; ratioVs200: number };
-  events?: { onRps: Spread; offRps: Spread; ratioOnOff: Spread; overheadPercent: Spread };
+  events?: { onRps: Spread; offRps: Spread; ratioOnOff: Spread; overheadPercent: Spread; overheadPercentPerCpuSecond: Spread };
   batch?: { textsPerSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; ratioTextsVsSingle: number };
   workers2?: { rps200: number; rps5k: number; ratio200Vs1: number; ratio5kVs1: number; rssPerWorkerBytes: number[] };
   metrics?: {
@@ -134,7 +140,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   });
   const load = async (label: string, url: string, path: string, body: string | undefined, watch: { name: string; pid: number }[], during?: () => Promise<void>): Promise<Run> => {
     const r = await runLoad({ url, path, body, method: body === undefined ? 'GET' : 'POST', connections: o.connections, seconds: o.duration, watch: [...watch, self], during });
-    const run = { label, ...r };
+    const server = r.processes[0];
+    const run: Run = { label, ...r, perServerCpuSecond: server && server.cpuCores > 0 ? r.requestsPerSecond / server.cpuCores : NaN };
     runs.push(run);
     for (const p of r.processes) {
       if (p.name.startsWith('inference')) rssInference.push(p.rssMaxBytes);
@@ -147,13 +154,23 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
 
   try {
     // Start-up to ready: the process's own ready line, timed from spawn().
-    const bare = await start('bare', SCRIPTS.bare, { PORT: '0' });
-    const exporter = await start('exporter', SCRIPTS.exporter, { EXPORTER_PORT: '0', EVENTS_SOCKET: socket });
-    const inf = await start('inference', SCRIPTS.inference, inferenceEnv({}));
+    // One after the other for comparable start-up times; all at once in the smoke mode.
+    let queue: Promise<unknown> = Promise.resolve();
+    const seq = <T>(f: () => Promise<T>): Promise<T> => {
+      if (o.quick) return f();
+      const p = queue.then(f);
+      queue = p.catch(() => undefined);
+      return p;
+    };
     const needOff = want('events');
-    const infOff = needOff ? await start('inference-events-off', SCRIPTS.inference, inferenceEnv({ EVENTS_ENABLED: 'false' })) : undefined;
     const needW2 = want('workers2') || want('startup');
-    const inf2 = needW2 ? await start('inference-2w', SCRIPTS.inference, inferenceEnv({ WORKERS: '2' })) : undefined;
+    const [bare, exporter, inf, infOff, inf2] = await Promise.all([
+      seq(() => start('bare', SCRIPTS.bare, { PORT: '0' })),
+      seq(() => start('exporter', SCRIPTS.exporter, { EXPORTER_PORT: '0', EVENTS_SOCKET: socket })),
+      seq(() => start('inference', SCRIPTS.inference, inferenceEnv({}))),
+      needOff ? seq(() => start('inference-events-off', SCRIPTS.inference, inferenceEnv({ EVENTS_ENABLED: 'false' }))) : undefined,
+      needW2 ? seq(() => start('inference-2w', SCRIPTS.inference, inferenceEnv({ WORKERS: '2' }))) : undefined,
+    ]);
     if (want('startup')) {
       res.startup = {
         bareMs: bare.readyMs,
@@ -166,9 +183,11 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     }
     const wInf = [{ name: 'inference', pid: inf.pid }, { name: 'exporter', pid: exporter.pid }];
     // Warm-up: JIT, onnxruntime arenas, keep-alive sockets; not recorded.
-    await runLoad({ url: inf.url, path: '/predict', body: body200, connections: o.connections, seconds: o.quick ? 0.5 : 2, watch: [] });
-    if (infOff) await runLoad({ url: infOff.url, path: '/predict', body: body200, connections: o.connections, seconds: o.quick ? 0.5 : 2, watch: [] });
-    await runLoad({ url: bare.url, path: '/predict', body: body200, connections: o.connections, seconds: o.quick ? 0.5 : 1, watch: [] });
+    if (!o.quick) {
+      await runLoad({ url: inf.url, path: '/predict', body: body200, connections: o.connections, seconds: 2, watch: [] });
+      if (infOff) await runLoad({ url: infOff.url, path: '/predict', body: body200, connections: o.connections, seconds: 2, watch: [] });
+      await runLoad({ url: bare.url, path: '/predict', body: body200, connections: o.connections, seconds: 1, watch: [] });
+    }
 
     // Interleaved rounds: bare, /predict (events on), /predict (events off). Each round yields
     // its own ratios, so a burst of load from another process skews one round, not the result.
@@ -186,6 +205,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           bareRps: spread(bareR.map((r) => r.requestsPerSecond)),
           predictRps: spread(onR.map((r) => r.requestsPerSecond)),
           ratio: spread(onR.map((r, i) => r.requestsPerSecond / bareR[i]!.requestsPerSecond)),
+          ratioPerCpuSecond: spread(onR.map((r, i) => r.perServerCpuSecond / bareR[i]!.perServerCpuSecond)),
           predictP50Ms: spread(onR.map((r) => r.latencyMs.p50)),
           predictP99Ms: spread(onR.map((r) => r.latencyMs.p99)),
         };
@@ -197,6 +217,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           offRps: spread(offR.map((r) => r.requestsPerSecond)),
           ratioOnOff: ratio,
           overheadPercent: spread(ratio.values.map((v) => (1 - v) * 100)),
+          overheadPercentPerCpuSecond: spread(onR.map((r, i) => (1 - r.perServerCpuSecond / offR[i]!.perServerCpuSecond) * 100)),
         };
       }
     }
@@ -303,7 +324,7 @@ function parseOptions(argv: string[]): BenchOptions {
   const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; out: string }>();
   const only = (opts.only ?? []) as ScenarioName[];
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) cmd.error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
-  const duration = opts.duration ?? (opts.quick ? 1 : 10);
+  const duration = opts.duration ?? (opts.quick ? 0.5 : 10);
   const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
   if (!(duration > 0) || !(opts.connections >= 1) || !(rounds >= 1)) cmd.error('--duration, --connections and --rounds must be positive');
   return { quick: opts.quick, duration, connections: opts.connections, rounds, only, out: opts.out };
