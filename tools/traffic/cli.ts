@@ -90,12 +90,14 @@ export async function execute(job: Job, io: Io = { stdout: process.stdout, stder
     throw err;
   }
 
-  say(`${MODE_INFO[job.mode].title} -> ${job.url}\n${MODE_INFO[job.mode].about}`);
+  if (job.mode.startsWith('alert-')) say(MODE_INFO[job.mode].about);
+  say(`${job.mode} -> ${job.url}: ${describePlan(settings)}`);
   const progress = createProgress({ enabled: job.progress && !job.json, stream: io.stderr, count: settings.count, durationS: settings.durationS });
   const stop = new AbortController();
   const onSigint = (): void => {
     if (stop.signal.aborted) process.exit(130);
     stop.abort();
+    progress.stop();
     say('\nstopping: waiting for the requests in flight (Ctrl+C again to quit now)');
   };
   process.on('SIGINT', onSigint);
@@ -134,6 +136,22 @@ export async function execute(job: Job, io: Io = { stdout: process.stdout, stder
   });
   io.stdout.write(job.json ? `${JSON.stringify(report)}\n` : `\n${formatReport(report)}\n`);
   return report.reachable ? EXIT_OK : EXIT_UNREACHABLE;
+}
+
+/** One line saying what the run will do, with every default filled in. */
+export function describePlan(s: Settings): string {
+  const parts = [
+    s.durationS !== undefined ? `${s.durationS} s` : '',
+    s.count !== undefined ? `${s.count} requests` : '',
+    `${s.concurrency} connection${s.concurrency === 1 ? '' : 's'}`,
+    s.targetP99Ms !== undefined ? `adapted to a p99 of ${s.targetP99Ms} ms` : '',
+    s.rate !== undefined && s.rate > 0 ? `${s.rate} req/s` : 'no rate limit',
+    s.delayMs !== undefined ? `${s.delayMs} ms pause` : '',
+    `${s.batchSize} text${s.batchSize === 1 ? '' : 's'} per request`,
+    `${Math.round(s.errorRatio * 1000) / 10}% malformed`,
+    s.feedbackRatio > 0 ? `feedback for ${Math.round(s.feedbackRatio * 1000) / 10}%` : '',
+  ];
+  return parts.filter((p) => p !== '').join(', ');
 }
 
 async function menuLoop(url: string): Promise<number> {

@@ -102,11 +102,11 @@ export const MODE_INFO: Record<Mode, ModeInfo> = {
     title: 'Alert demo: SlowResponseTime (p99 > 0.5 s for 1m)',
     about:
       'Batches of 16 long held-out emails (4000 to 12000 characters; the model reads the first 4000) ' +
-      'for 4 minutes, with the connections adapted every 5 s (up to 64) to hold the p99 near 0.8 s. ' +
+      'for 4 minutes, with the connections adapted every 5 s (up to 64) to hold the p99 near 0.7 s. ' +
       'A worker runs one model call at a time, so each request waits for those that arrived with it: ' +
-      'latency grows with connections x time per request. 0.8 s stays under the 1 s event-loop lag at ' +
+      'latency grows with connections x time per request. 0.7 s stays under the 1 s event-loop lag at ' +
       'which the service sheds load with 503 (that would fire HighErrorRate instead).',
-    preset: { durationS: 240, concurrency: 64, batchSize: 16, minLength: 4000, maxLength: 12_000, targetP99Ms: 800 },
+    preset: { durationS: 240, concurrency: 64, batchSize: 16, minLength: 4000, maxLength: 12_000, targetP99Ms: 700 },
     sendsTraffic: true,
   },
   'alert-memory': {

@@ -45,6 +45,7 @@ export function createProgress(opts: {
   const start = performance.now();
   bar.start(total, 0, { sent: 0, rps: 0, failed: 0 });
   let last: RunStats | undefined;
+  let stopped = false;
   const payload = (stats: RunStats | undefined) => {
     const elapsed = (performance.now() - start) / 1000;
     const sent = stats?.completed ?? 0;
@@ -58,9 +59,12 @@ export function createProgress(opts: {
   return {
     update(stats) {
       last = stats;
-      if (!byTime) bar.update(stats.completed, payload(stats));
+      if (!byTime && !stopped) bar.update(stats.completed, payload(stats));
     },
+    // Idempotent: Ctrl+C stops the bar before saying so, then the run's end stops it again.
     stop() {
+      if (stopped) return;
+      stopped = true;
       if (timer) clearInterval(timer);
       if (byTime) bar.update(Math.min(total, Math.round((performance.now() - start) / 1000)), payload(last));
       bar.stop();

@@ -114,7 +114,8 @@ export class RunStats {
     const c = this.confusion;
     const texts = c.spam.spam + c.spam.ham + c.ham.spam + c.ham.ham;
     const correct = c.spam.spam + c.ham.ham;
-    const us = (p: number): number => round3(this.latency.getValueAtPercentile(p) / 1000);
+    // HDR percentiles report the top of their bucket, which can sit above the exact maximum.
+    const us = (p: number): number => round3(Math.min(this.latency.getValueAtPercentile(p), this.latency.maxValue) / 1000);
     return {
       sent: this.sent,
       succeeded: this.succeeded,
