@@ -3,7 +3,8 @@
  * (fast-json-stringify: faster than JSON.stringify and drops fields not in the schema) and the
  * OpenAPI document, so one definition serves all three.
  */
-import { ERROR_CODES } from '../../../../shared/error-codes.js';
+import { STATUS_CODES } from 'node:http';
+import { ERROR_CODES, type ErrorCode } from '../../../../shared/error-codes.js';
 
 export const ERROR_BODY_ID = 'ErrorBody';
 export const PREDICTION_ID = 'Prediction';
@@ -56,14 +57,27 @@ export const predictionSchema = {
 export const errorRef = { $ref: `${ERROR_BODY_ID}#` } as const;
 export const predictionRef = { $ref: `${PREDICTION_ID}#` } as const;
 
+/**
+ * One documented error response standing for `codes` (all of one status), with one named
+ * example per code, so the docs show each code's own answer rather than ErrorBody's single
+ * example under every status.
+ */
+export function errorResponseFor(codes: readonly ErrorCode[], description = `Error (${codes.join(', ')})`): Record<string, unknown> {
+  const examples = Object.fromEntries(
+    codes.map((code) => {
+      const { status, message } = ERROR_CODES[code];
+      return [code, { value: { statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message, requestId: 'k3v9x2qa-1f' } }];
+    }),
+  );
+  return { description, content: { 'application/json': { schema: errorRef, examples } } };
+}
+
 /** Error responses for a route, keyed by status, for serialization and the OpenAPI document. */
 export function errorResponses(...statuses: number[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of statuses) {
-    const codes = Object.entries(ERROR_CODES)
-      .filter(([, v]) => v.status === s)
-      .map(([k]) => k);
-    out[String(s)] = { description: `Error (${codes.join(', ')})`, ...errorRef };
+    const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((k) => ERROR_CODES[k].status === s);
+    out[String(s)] = errorResponseFor(codes);
   }
   return out;
 }

@@ -3,7 +3,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../http/errors.js';
-import { errorRef, errorResponses } from '../http/schemas.js';
+import { errorResponseFor, errorResponses } from '../http/schemas.js';
 import { readiness } from '../readiness.js';
 
 export const SERVICE_NAME = 'spam-detector-inference';
@@ -99,7 +99,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
               worker: { type: 'string' },
             },
           },
-          503: { description: 'Not ready (OVERLOADED, SHUTTING_DOWN)', ...errorRef },
+          503: errorResponseFor(['OVERLOADED', 'SHUTTING_DOWN'], 'Not ready (OVERLOADED, SHUTTING_DOWN)'),
         },
       },
     },

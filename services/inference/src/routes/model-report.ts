@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsync } from 'fastify';
-import { errorRef } from '../http/schemas.js';
+import { errorResponseFor } from '../http/schemas.js';
 import { sendError } from '../http/errors.js';
 
 /** training/src/output.ts's rule: the report sits next to the model, `.onnx` replaced. */
@@ -48,7 +48,7 @@ export const modelReportRoutes: FastifyPluginAsync = async (app) => {
             description: 'The report page.',
             content: { 'text/html': { schema: { type: 'string', example: '<!doctype html><html>...<svg>...</svg>...</html>' } } },
           },
-          404: { description: 'Error (NOT_FOUND): the served model has no report.', ...errorRef },
+          404: errorResponseFor(['NOT_FOUND'], 'Error (NOT_FOUND): the served model has no report.'),
         },
       },
     },
