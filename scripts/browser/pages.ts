@@ -16,7 +16,7 @@ export interface DocsResult {
   status: number;
   /** The response body Swagger UI shows, parsed. */
   body: unknown;
-  /** The region from the operation's header to the live response, for a screenshot. */
+  /** The region from the operation's header to the response body, for a screenshot. */
   region: Rect;
 }
 
@@ -34,7 +34,8 @@ export async function predictInDocs(page: Page, inferenceUrl: string, text: stri
   const live = op.locator('.live-responses-table .response').first();
   await live.waitFor({ timeout: STEP_TIMEOUT_MS });
   const status = Number((await live.locator('.response-col_status').innerText()).trim());
-  const bodyText = await live.locator('.response-col_description pre').first().innerText();
+  const bodyBlock = live.locator('.response-col_description pre').first();
+  const bodyText = await bodyBlock.innerText();
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -42,10 +43,17 @@ export async function predictInDocs(page: Page, inferenceUrl: string, text: stri
     body = bodyText;
   }
 
-  const top = await op.boundingBox();
-  const bottom = await live.boundingBox();
-  if (!top || !bottom) throw new Error('the /predict operation is not laid out');
-  const region = { x: 0, y: Math.max(0, top.y - 8), width: page.viewportSize()?.width ?? top.width, height: bottom.y + bottom.height - top.y + 16 };
+  // Page coordinates (a full-page screenshot's clip), not the viewport's: the page has scrolled.
+  // (Runs in the page; this project compiles without the DOM lib, hence globalThis.)
+  const pageBox = (el: { getBoundingClientRect(): { top: number; bottom: number } }): { top: number; bottom: number } => {
+    const r = el.getBoundingClientRect();
+    const scrollY = (globalThis as unknown as { scrollY: number }).scrollY;
+    return { top: r.top + scrollY, bottom: r.bottom + scrollY };
+  };
+  const top = await op.evaluate(pageBox);
+  const bottom = await bodyBlock.evaluate(pageBox);
+  const width = page.viewportSize()?.width ?? 1280;
+  const region = { x: 0, y: Math.max(0, top.top - 8), width, height: bottom.bottom - top.top + 16 };
   return { status, body, region };
 }
 
