@@ -43,7 +43,7 @@ t.test('a model without a report: 404 NOT_FOUND in the error shape', async (t) =
   t.match(res.json(), { statusCode: 404, code: 'NOT_FOUND', message: /no evaluation report/ });
 });
 
-t.test('documented in the OpenAPI document', async (t) => {
+t.test('documented in the OpenAPI document and listed by GET /', async (t) => {
   const app = await makeApp({ MODEL_PATH: join(dir, 'without.onnx') });
   t.teardown(() => app.close());
   const doc = (await app.inject({ url: '/openapi.json' })).json();
@@ -51,4 +51,6 @@ t.test('documented in the OpenAPI document', async (t) => {
   t.ok(op, 'GET /model/report is documented');
   t.ok(op?.responses?.['200']?.content?.['text/html'], '200 is text/html');
   t.ok(op?.responses?.['404'], '404 is documented');
+  const paths = (await app.inject({ url: '/' })).json().endpoints.map((e: { path: string }) => e.path);
+  t.ok(paths.includes('/model/report'), 'GET / lists it');
 });

@@ -15,6 +15,7 @@ const ENDPOINTS = [
   { method: 'GET', path: '/health', description: 'Liveness' },
   { method: 'GET', path: '/ready', description: 'Readiness: model loaded and not shedding load' },
   { method: 'GET', path: '/model', description: 'Model card' },
+  { method: 'GET', path: '/model/report', description: 'Model evaluation report (HTML, SVG charts)' },
   { method: 'GET', path: '/metrics', description: 'Prometheus metrics' },
 ] as const;
 
