@@ -33,8 +33,8 @@ function runCli(args: string[]): Promise<{ code: number | null; stderr: string }
 }
 
 const csvField = (s: string) => `"${s.replaceAll('"', '""')}"`;
-// A stratified ~12% sample of the corpus, bodies only, labels as 1/0 in custom columns.
-const sample = stratifiedSplit(loadSpamAssassin().examples, { seed: 3, testFraction: 0.12 }).test;
+// A stratified ~9% sample of the corpus (544 messages), bodies only, labels as 1/0 in custom columns.
+const sample = stratifiedSplit(loadSpamAssassin().examples, { seed: 3, testFraction: 0.09 }).test;
 const csvPath = join(dir, 'mine.csv');
 writeFileSync(
   csvPath,
@@ -105,7 +105,8 @@ t.test('CLI rejects bad input with exit code 2 and a message', async (t) => {
 
 t.test('train() on JSONL in process: header modes give different training texts', async (t) => {
   const jsonl = join(dir, 'mine.jsonl');
-  writeFileSync(jsonl, sample.map((e) => JSON.stringify({ text: e.text, label: e.label })).join('\n'));
+  const half = stratifiedSplit(sample, { seed: 5, testFraction: 0.5 }).test;
+  writeFileSync(jsonl, half.map((e) => JSON.stringify({ text: e.text, label: e.label })).join('\n'));
   const corpus = await loadUserData(jsonl);
   const opts = { ...DEFAULT_TRAIN_OPTIONS, maxFeatures: 2000, shortExcerptChars: 0, maxTextChars: 2000 };
   const raw = train(corpus, { ...opts, headers: 'raw' });
