@@ -157,5 +157,7 @@ export const MALFORMED_REASONS = [
   'unknown_type',
   'invalid_field',
   'oversized',
+  /** An unfinished frame (no newline yet) when its connection closed. */
+  'truncated',
 ] as const;
 export type MalformedReason = (typeof MALFORMED_REASONS)[number];

@@ -61,6 +61,15 @@ export class LineSplitter {
     return lines;
   }
 
+  /**
+   * The stream ended: true when it stopped inside a line (bytes after the last newline, even
+   * part of one UTF-8 character). An overlong line was already reported oversized.
+   */
+  end(): boolean {
+    const rest = this.decoder.end();
+    return !this.skipping && this.carry.length + rest.length > 0;
+  }
+
   /** Bytes of an unfinished line held for the next chunk (for tests and telemetry). */
   get pending(): number {
     return this.carry.length;

@@ -181,6 +181,8 @@ export class ChannelListener {
     socket.on('data', (chunk: Buffer) => conn.data(chunk));
     socket.on('error', (err) => log.debug({ connection: conn.id, err: err.message }, 'publisher connection error'));
     socket.on('close', () => {
+      // A frame the disconnect cut off never gets its newline: report it instead of losing it silently.
+      if (conn.splitter.end()) handler.malformed(conn.id, 'truncated');
       conn.dispose();
       this.connections.delete(conn.id);
       handler.disconnected(conn.id);
