@@ -37,7 +37,7 @@ export interface ListenerOptions {
   log: ListenerLogger;
   /** Connections beyond this are closed at once (default 256). */
   maxConnections?: number;
-  /** Acks are coalesced: at most one per connection per interval (default 20 ms). */
+  /** Acks are coalesced: at most one per connection per interval (default 100 ms): each one wakes a worker. */
   ackIntervalMs?: number;
   maxFrameBytes?: number;
 }
@@ -141,7 +141,7 @@ export class ChannelListener {
 
   constructor(private readonly opts: ListenerOptions) {
     this.maxConnections = opts.maxConnections ?? 256;
-    this.ackIntervalMs = opts.ackIntervalMs ?? 20;
+    this.ackIntervalMs = opts.ackIntervalMs ?? 100;
     this.maxFrameBytes = opts.maxFrameBytes ?? MAX_FRAME_BYTES;
   }
 

@@ -6,6 +6,7 @@
  *   EVENTS_QUEUE_MAX_EVENTS   queue bound in events (default 20000)
  *   EVENTS_QUEUE_MAX_BYTES    queue bound in bytes (default 8 MiB)
  *   EVENTS_STATS_INTERVAL_MS  stats frame interval (default 5000)
+ *   EVENTS_FLUSH_INTERVAL_MS  longest wait before queued events are written (default 50; 0: per tick)
  *   EVENTS_FLUSH_TIMEOUT_MS   bounded flush at shutdown (default 2000)
  */
 import type { Registry } from 'prom-client';
@@ -20,6 +21,7 @@ export interface PublisherSettings {
   queueMaxEvents: number;
   queueMaxBytes: number;
   statsIntervalMs: number;
+  flushIntervalMs: number;
   flushTimeoutMs: number;
 }
 
@@ -29,6 +31,7 @@ export function readPublisherSettings(env: Env = process.env): PublisherSettings
     queueMaxEvents: readInt(env, 'EVENTS_QUEUE_MAX_EVENTS', 20_000, 1, 10_000_000),
     queueMaxBytes: readInt(env, 'EVENTS_QUEUE_MAX_BYTES', 8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     statsIntervalMs: readInt(env, 'EVENTS_STATS_INTERVAL_MS', 5000, 50, 3_600_000),
+    flushIntervalMs: readInt(env, 'EVENTS_FLUSH_INTERVAL_MS', 50, 0, 1000),
     flushTimeoutMs: readInt(env, 'EVENTS_FLUSH_TIMEOUT_MS', 2000, 0, 60_000),
   };
 }
@@ -59,5 +62,6 @@ export function createEventPublisher(o: CreatePublisherOptions): EventPublisher 
     queueMaxEvents: o.settings.queueMaxEvents,
     queueMaxBytes: o.settings.queueMaxBytes,
     statsIntervalMs: o.settings.statsIntervalMs,
+    flushIntervalMs: o.settings.flushIntervalMs,
   });
 }

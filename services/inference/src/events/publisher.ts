@@ -3,7 +3,11 @@
  * the exporter's Unix socket without ever blocking or failing the request.
  *
  * - publish() only appends a pre-encoded line to a bounded queue (events and bytes); the queue
- *   is written once per event-loop turn (setImmediate), as one write per batch.
+ *   is written at most once per flush interval (50 ms), or at once when a batch's worth (32 KiB)
+ *   is waiting, as one write per batch. Every write wakes the exporter, and a wake-up costs far
+ *   more than parsing one more line (measured on the 2-core dev VM: ~150-250 us of CPU for a
+ *   process woken by a small socket write, versus ~2.5 us per event in full reads), so the
+ *   interval bounds the wake-ups per worker (<= 20/s) whatever the request rate.
  * - When the socket pushes back (write() returned false) the queue waits for 'drain'; when it is
  *   full, new events are dropped and counted. Nothing else buffers: memory stays bounded
  *   whatever the exporter does.
@@ -50,8 +54,13 @@ export interface PublisherOptions {
   queueMaxEvents?: number;
   /** Queue bound in bytes of encoded frames (default 8 MiB). */
   queueMaxBytes?: number;
-  /** Largest single write (default 256 KiB). */
+  /**
+   * Largest single write (default 32 KiB, ~100 events). Bigger strings cost more per event to
+   * convert for the socket (measured: ~0.3 us/event at 30 KB, ~2.4 us/event at 300 KB).
+   */
   maxBatchBytes?: number;
+  /** Longest wait before queued events are written (default 50 ms); 0: every event-loop turn. */
+  flushIntervalMs?: number;
   /** Interval of stats frames (default 5 s). */
   statsIntervalMs?: number;
   /** Source of the stats frames' gauges; the events plugin provides it. */
@@ -79,6 +88,7 @@ export class EventPublisher {
   private readonly queueMaxBytes: number;
   private readonly maxBatchBytes: number;
   private readonly statsIntervalMs: number;
+  private readonly flushIntervalMs: number;
   private readonly reconnectMinMs: number;
   private readonly reconnectMaxMs: number;
   private statsSource: () => WorkerStats;
@@ -88,7 +98,8 @@ export class EventPublisher {
   private queue: string[] = [];
   private head = 0;
   private queueBytes = 0;
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
 
   // The connection.
   private socket: Socket | undefined;
@@ -122,8 +133,9 @@ export class EventPublisher {
     this.log = opts.log ?? NOOP_LOG;
     this.queueMaxEvents = opts.queueMaxEvents ?? 20_000;
     this.queueMaxBytes = opts.queueMaxBytes ?? 8 * 1024 * 1024;
-    this.maxBatchBytes = opts.maxBatchBytes ?? 256 * 1024;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 32 * 1024;
     this.statsIntervalMs = opts.statsIntervalMs ?? 5000;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     this.reconnectMinMs = opts.reconnectMinMs ?? 50;
     this.reconnectMaxMs = opts.reconnectMaxMs ?? 2000;
     this.statsSource = opts.stats ?? (() => ({ activeConnections: 0, inFlightRequests: 0, ready: true }));
@@ -172,9 +184,18 @@ export class EventPublisher {
     }
     this.queue.push(line);
     this.queueBytes += line.length;
-    if (this.connected && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
+    if (this.connected) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushImmediate !== undefined) return;
+    if (this.flushIntervalMs === 0 || this.queueBytes >= this.maxBatchBytes) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      this.flushImmediate = setImmediate(this.flush);
+    } else if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(this.flush, this.flushIntervalMs);
+      this.flushTimer.unref();
     }
   }
 
@@ -206,7 +227,9 @@ export class EventPublisher {
   // --- writing ---
 
   private readonly flush = (): void => {
-    this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushImmediate = undefined;
     const socket = this.socket;
     if (!this.connected || !socket || socket.writableNeedDrain) return;
     const q = this.queue;
@@ -400,6 +423,7 @@ export class EventPublisher {
     }
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.flushTimer);
     // The exporter's mirror of these books ends on the final figures.
     this.sendStats();
     const queued = this.queue.length - this.head;
