@@ -21,10 +21,11 @@ let shots: CaptureResult;
 let outDir: string;
 
 t.before(async () => {
-  stack = await startPagesStack(t);
+  // Services and browser start together: on a busy 2-core machine each takes seconds.
+  const [started, browser] = await Promise.all([startPagesStack(t), startBrowser(t)]);
+  stack = started;
   // One frame the exporter must reject, so the landing page has a malformed count to show.
   await sendRawFrames(stack.eventsSocket, ['this is not json']);
-  const browser = await startBrowser(t);
   outDir = t.testdir();
   shots = await captureScreenshots({ browser, inferenceUrl: stack.inference.url, exporterUrl: stack.exporter.url, outDir });
 });

@@ -34,10 +34,13 @@ export async function startPagesStack(t: Test): Promise<PagesStack> {
     OPENAPI_ENABLED: 'true',
     DOCS_UI_ENABLED: 'true',
   };
-  const exporter = await spawnService('dist/services/exporter/src/main.js', { env, readyTimeoutMs: 60_000 });
+  // Both at once: the worker's publisher retries until the exporter's socket exists.
+  const [exporter, inference] = await Promise.all([
+    spawnService('dist/services/exporter/src/main.js', { env, readyTimeoutMs: 60_000 }),
+    spawnService('dist/services/inference/src/main.js', { env, readyTimeoutMs: 60_000 }),
+  ]);
   t.teardown(() => exporter.stop());
-  const inference = await spawnService('dist/services/inference/src/main.js', { env, readyTimeoutMs: 60_000 });
-  // Registered after the exporter's, so it runs first: workers flush before the exporter goes.
+  // Teardowns run last-in first-out: the worker flushes its events before the exporter goes.
   t.teardown(() => inference.stop());
   return { exporter, inference, eventsSocket };
 }
