@@ -5,7 +5,7 @@
  * shared and absolute numbers drift by tens of percent from one minute to the next; A/B pairs
  * (bare vs /predict, events on vs off) are interleaved and repeated, and their spread reported.
  *
- *   node dist/bench/run.js [--quick] [--duration 10] [--connections 16] [--rounds 3]
+ *   node dist/bench/run.js [--quick] [--duration 8] [--connections 16] [--rounds 4]
  *                          [--only bare,predict,...] [--out bench/results]
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -197,8 +197,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       const offR: Run[] = [];
       for (let i = 0; i < o.rounds; i++) {
         if (want('bare') || want('predict')) bareR.push(await load(`bare #${i + 1}`, bare.url, '/predict', body200, [{ name: 'bare', pid: bare.pid }]));
-        onR.push(await load(`predict 200c 1w events on #${i + 1}`, inf.url, '/predict', body200, wInf));
-        if (infOff) offR.push(await load(`predict 200c 1w events off #${i + 1}`, infOff.url, '/predict', body200, [{ name: 'inference-events-off', pid: infOff.pid }]));
+        const on = async (): Promise<void> => void onR.push(await load(`predict 200c 1w events on #${i + 1}`, inf.url, '/predict', body200, wInf));
+        const off = async (): Promise<void> => {
+          if (infOff) offR.push(await load(`predict 200c 1w events off #${i + 1}`, infOff.url, '/predict', body200, [{ name: 'inference-events-off', pid: infOff.pid }]));
+        };
+        // on/off, then off/on: a drift in the machine's load does not always favour the same side.
+        if (i % 2 === 0) await on().then(off);
+        else await off().then(on);
       }
       if (bareR.length > 0) {
         res.bareVsPredict = {
@@ -324,8 +329,8 @@ function parseOptions(argv: string[]): BenchOptions {
   const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; out: string }>();
   const only = (opts.only ?? []) as ScenarioName[];
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) cmd.error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
-  const duration = opts.duration ?? (opts.quick ? 0.5 : 10);
-  const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
+  const duration = opts.duration ?? (opts.quick ? 0.5 : 8);
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 4);
   if (!(duration > 0) || !(opts.connections >= 1) || !(rounds >= 1)) cmd.error('--duration, --connections and --rounds must be positive');
   return { quick: opts.quick, duration, connections: opts.connections, rounds, only, out: opts.out };
 }
