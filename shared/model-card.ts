@@ -66,6 +66,8 @@ export interface ModelCard {
   };
   vocabularySize: number;
   threshold: number;
+  /** Spam probability given to a text with no known term: the share of spam in training. */
+  noEvidenceProbability: number;
   metrics: {
     /** Held-out test split, texts as stored (raw emails with headers for SpamAssassin). */
     test: ClassificationMetrics;

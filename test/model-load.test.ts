@@ -165,6 +165,10 @@ t.test('loaded model: metadata, cap and batch checks', async (t) => {
   t.equal(out.spamProbabilities.length, 3);
   t.ok(out.inferenceSeconds >= 0);
   for (const p of out.spamProbabilities) t.ok(p >= 0 && p <= 1, 'probability in [0, 1]');
+  t.equal(out.spamProbabilities[0], Math.fround(model.card.noEvidenceProbability), 'a text with no known term gets the training spam share');
+  t.equal(out.labels[0], 'ham', 'and is ham (spam is the minority)');
+  const noKnown = await model.predict(['\u4f60\u597d\u4e16\u754c', 'zqxjv wkpfz']);
+  t.same(Array.from(noKnown.spamProbabilities), [out.spamProbabilities[0], out.spamProbabilities[0]], 'no ASCII word / only unknown words: the same');
 });
 
 t.test('ModelLoadError in process for a missing file', async (t) => {

@@ -9,7 +9,8 @@
  *   -> Unique(keys) gives every (row, term) pair with its count
  *   -> tf weight 1 + ln(count) -> Gather(idf), Gather(w * idf), both 0 at id 0
  *   -> ScatterElements(add) per row: squared norm and dot product
- *   -> dot / max(norm, eps) + b -> Sigmoid -> spam_probability; >= threshold -> label.
+ *   -> dot / norm + b -> Sigmoid -> spam_probability (the training spam share for a text
+ *      with no known term); >= threshold -> label.
  * Id 0 collects unknown terms and padding with zero weight, so nothing needs filtering, and
  * the graph has few nodes: with short texts the per-node overhead is most of the cost.
  */
@@ -43,6 +44,7 @@ export const INIT = {
   idf: 'idf',
   weightedIdf: 'weighted_idf',
   bias: 'bias',
+  noEvidenceProbability: 'no_evidence_probability',
   threshold: 'threshold',
 } as const;
 export const VOCAB_NODE = 'vocabulary';
@@ -96,6 +98,7 @@ export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions):
     tensor(INIT.idf, [V + 1], withUnknown(model.idf)),
     tensor(INIT.weightedIdf, [V + 1], withUnknown(model.weightedIdf)),
     tensor(INIT.bias, [], Float32Array.of(model.bias)),
+    tensor(INIT.noEvidenceProbability, [], Float32Array.of(model.noEvidenceProbability)),
     tensor(INIT.threshold, [], Float32Array.of(model.threshold)),
     tensor('label_spam', [], ['spam']),
     tensor('label_ham', [], ['ham']),
@@ -110,8 +113,7 @@ export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions):
     tensor('ends_all', [1], [9223372036854775807n]),
     tensor('separator', [], [BIGRAM_SEPARATOR]),
     tensor('f_1', [], Float32Array.of(1)),
-    // Rows with no known term have norm 0 and dot 0: 0 / eps = 0, so logit = bias (as in the reference).
-    tensor('f_eps', [], Float32Array.of(1e-30)),
+    tensor('f_0', [], Float32Array.of(0)),
   ];
 
   const proto = onnx.ModelProto.create({
@@ -183,10 +185,12 @@ function graphNodes(model: LinearTextModel): INodeProto[] {
     node('ScatterElements', ['zeros', 'pair_rows', 'tfidf_sq'], ['norm_sq'], [attr('axis', 0), attr('reduction', 'add')]),
     node('ScatterElements', ['zeros', 'pair_rows', 'contribution'], ['dot'], [attr('axis', 0), attr('reduction', 'add')]),
     node('Sqrt', ['norm_sq'], ['norm']),
-    node('Max', ['norm', 'f_eps'], ['safe_norm']),
-    node('Div', ['dot', 'safe_norm'], ['score']),
+    node('Div', ['dot', 'norm'], ['score']),
     node('Add', ['score', INIT.bias], ['logit']),
-    node('Sigmoid', ['logit'], [MODEL_OUTPUT_SPAM_PROBABILITY]),
+    node('Sigmoid', ['logit'], ['model_probability']),
+    // A row with no known term has norm 0 (its score is 0/0 = NaN, never selected).
+    node('Greater', ['norm_sq', 'f_0'], ['has_evidence']),
+    node('Where', ['has_evidence', 'model_probability', INIT.noEvidenceProbability], [MODEL_OUTPUT_SPAM_PROBABILITY]),
     node('GreaterOrEqual', [MODEL_OUTPUT_SPAM_PROBABILITY, INIT.threshold], ['is_spam']),
     node('Where', ['is_spam', 'label_spam', 'label_ham'], [MODEL_OUTPUT_LABEL]),
   ];
@@ -207,7 +211,7 @@ function metadataOf(model: LinearTextModel, card: ModelCard): Record<string, str
 /** The operators of the graph, domain-qualified, in first-use order (listed in the card). */
 export function graphOperators(): string[] {
   const probe: LinearTextModel = {
-    terms: ['probe'], idf: Float32Array.of(1), weightedIdf: Float32Array.of(0), bias: 0, threshold: 0.5, maxTextChars: 1,
+    terms: ['probe'], idf: Float32Array.of(1), weightedIdf: Float32Array.of(0), bias: 0, noEvidenceProbability: 0, threshold: 0.5, maxTextChars: 1,
   };
   const seen = new Set<string>();
   for (const n of graphNodes(probe)) seen.add(n.domain ? `${n.domain}.${n.opType}` : String(n.opType));

@@ -38,6 +38,7 @@ export function readLinearTextModel(bytes: Uint8Array): { model: LinearTextModel
     idf: floats(init.get(INIT.idf), INIT.idf).subarray(1),
     weightedIdf: floats(init.get(INIT.weightedIdf), INIT.weightedIdf).subarray(1),
     bias: floats(init.get(INIT.bias), INIT.bias)[0]!,
+    noEvidenceProbability: floats(init.get(INIT.noEvidenceProbability), INIT.noEvidenceProbability)[0]!,
     threshold: floats(init.get(INIT.threshold), INIT.threshold)[0]!,
     maxTextChars: Number(meta.get(METADATA_KEYS.maxTextChars)),
   };

@@ -106,6 +106,7 @@ export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) 
     idf: Float32Array.from(vocab.idf),
     weightedIdf: Float32Array.from(vocab.idf, (v, i) => v * fit.weights[i]!),
     bias: Math.fround(fit.bias),
+    noEvidenceProbability: Math.fround(trainSet.filter((e) => e.label === 'spam').length / trainSet.length),
     threshold: Math.fround(options.threshold),
     maxTextChars: options.maxTextChars,
   };
@@ -162,6 +163,7 @@ export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) 
     },
     vocabularySize: vocab.terms.length,
     threshold: model.threshold,
+    noEvidenceProbability: model.noEvidenceProbability,
     metrics: {
       test: round(metrics.test),
       testHeaderless: round(metrics.testHeaderless),
@@ -184,7 +186,7 @@ export function modelVersion(model: LinearTextModel): string {
   h.update(model.terms.join('\n'));
   h.update(new Uint8Array(model.idf.buffer, model.idf.byteOffset, model.idf.byteLength));
   h.update(new Uint8Array(model.weightedIdf.buffer, model.weightedIdf.byteOffset, model.weightedIdf.byteLength));
-  h.update(`${model.bias}|${model.threshold}|${model.maxTextChars}`);
+  h.update(`${model.bias}|${model.noEvidenceProbability}|${model.threshold}|${model.maxTextChars}`);
   return `tfidf-lr-${h.digest('hex').slice(0, 12)}`;
 }
 
