@@ -77,7 +77,8 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
 
   const model = new OrtSpamModel(session, facts.version, facts.card, facts.maxTextChars);
   try {
-    // Covers an empty text (zero tokens) and a normal one in the same batch.
+    // A batch with no token at all (the tokens tensor is [1, 0]) and a mixed one.
+    await model.predict(['']);
     await model.predict(['', 'model load probe: hello world']);
   } catch (err) {
     await session.release().catch(() => {});
