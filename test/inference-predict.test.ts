@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import { makeApp, bundledModel, SEED_SPAM } from './helpers/inference.js';
+import type { ServingModel } from '../services/inference/src/serving-model.js';
 
 const HAM = 'Hi Anna, are we still meeting for lunch tomorrow at noon? Let me know, thanks.';
 const PRED_ID = /^0\.[a-z0-9]{8}\.[a-z0-9]+$/;
@@ -101,6 +102,62 @@ t.test('the model truncation cap is not a request limit', async (t) => {
   t.ok(long.length > model.maxTextChars);
   const res = await app.inject({ method: 'POST', url: '/predict', payload: { text: long } });
   t.equal(res.statusCode, 200);
+});
+
+/** The bundled model, recording the batch size of every call. */
+async function countingModel(): Promise<{ model: ServingModel; calls: number[] }> {
+  const real = await bundledModel();
+  const calls: number[] = [];
+  const model: ServingModel = {
+    version: real.version,
+    card: real.card,
+    maxTextChars: real.maxTextChars,
+    predict: (texts) => {
+      calls.push(texts.length);
+      return real.predict(texts);
+    },
+  };
+  return { model, calls };
+}
+
+t.test('concurrent requests share model calls; each gets its own answer', async (t) => {
+  const { model, calls } = await countingModel();
+  const app = await makeApp({}, { model });
+  t.teardown(() => app.close());
+  const real = await bundledModel();
+  const texts = Array.from({ length: 12 }, (_, i) => `${i % 2 ? SEED_SPAM : HAM} (message ${i})`);
+  const direct = await real.predict(texts);
+  const answers = await Promise.all(texts.map((text) => app.inject({ method: 'POST', url: '/predict', payload: { text } })));
+  answers.forEach((res, i) => {
+    t.equal(res.statusCode, 200);
+    const body = res.json();
+    t.equal(body.prediction, direct.labels[i], `request ${i}: its own label`);
+    t.ok(Math.abs(body.probabilities.spam - direct.spamProbabilities[i]!) < 1e-5, `request ${i}: its own probability`);
+  });
+  t.equal(new Set(answers.map((r) => r.json().id)).size, 12, 'distinct ids');
+  t.equal(calls.reduce((a, b) => a + b, 0), 12, 'every text scored once');
+  t.ok(calls.length < 12, `12 requests used ${calls.length} model calls (${calls.join(', ')})`);
+});
+
+t.test('coalescing respects COALESCE_MAX_TEXTS and never splits a batch', async (t) => {
+  const { model, calls } = await countingModel();
+  const app = await makeApp({ COALESCE_MAX_TEXTS: '4' }, { model });
+  t.teardown(() => app.close());
+  const batch = ['a b c', 'd e f', 'g h i', 'j k l', 'm n o'];
+  const results = await Promise.all([
+    app.inject({ method: 'POST', url: '/predict', payload: { texts: batch } }),
+    ...Array.from({ length: 6 }, () => app.inject({ method: 'POST', url: '/predict', payload: { text: HAM } })),
+  ]);
+  for (const r of results) t.equal(r.statusCode, 200);
+  t.equal(results[0]!.json().predictions.length, 5);
+  t.ok(calls.every((n) => n <= 4 || n === 5), `calls: ${calls.join(', ')}`);
+  t.ok(calls.includes(5), 'the 5-text batch ran whole, alone');
+
+  const { model: m1, calls: c1 } = await countingModel();
+  const off = await makeApp({ COALESCE_MAX_TEXTS: '1' }, { model: m1 });
+  t.teardown(() => off.close());
+  await Promise.all(Array.from({ length: 5 }, () => off.inject({ method: 'POST', url: '/predict', payload: { text: HAM } })));
+  t.same(c1, [1, 1, 1, 1, 1], 'COALESCE_MAX_TEXTS=1: one call per request');
 });
 
 interface Case {

@@ -133,7 +133,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metaRoutes);
   await app.register(metricsRoutes);
   await app.register(modelReportRoutes);
-  await app.register(predictRoutes, { predictor: createPredictor(model, ids, context.store) });
+  await app.register(predictRoutes, {
+    predictor: createPredictor(model, ids, context.store, { coalesceMaxTexts: config.coalesceMaxTexts }),
+  });
   await app.register(feedbackRoutes);
 
   return app;

@@ -43,6 +43,8 @@ export interface InferenceConfig {
   /** Request cap on one text, in UTF-16 code units (JS string length). */
   maxTextChars: number;
   maxBatchSize: number;
+  /** Most texts one model call combines from concurrent requests (1: no coalescing). */
+  coalesceMaxTexts: number;
   feedbackTtlSeconds: number;
   feedbackMaxEntries: number;
   metricsToken: string | undefined;
@@ -93,6 +95,7 @@ export function readInferenceConfig(env: Env = process.env): InferenceConfig {
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxTextChars: readInt(env, 'MAX_TEXT_CHARS', 100_000, 1, 10_000_000),
     maxBatchSize: readInt(env, 'MAX_BATCH_SIZE', 64, 1, 4096),
+    coalesceMaxTexts: readInt(env, 'COALESCE_MAX_TEXTS', 32, 1, 4096),
     feedbackTtlSeconds: readInt(env, 'FEEDBACK_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
     feedbackMaxEntries: readInt(env, 'FEEDBACK_MAX_ENTRIES', 100_000, 1, 10_000_000),
     metricsToken: readToken(env, 'METRICS_TOKEN'),

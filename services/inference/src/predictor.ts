@@ -1,11 +1,18 @@
 /**
- * Turns texts into API prediction objects: one model call per batch, an id per prediction
- * (remembered for POST /feedback), and the request outcome for the access log and the events.
+ * Turns texts into API prediction objects: an id per prediction (remembered for
+ * POST /feedback) and the request outcome for the access log and the events.
+ *
+ * Coalescing: a model call has a large fixed cost (measured with the bundled graph: ~100 us of
+ * CPU for one 200-character text, ~21 us per text in a call of 8), and session.run() blocks the
+ * event loop, so requests that arrive while one call runs pile up anyway. Requests are
+ * therefore queued and flushed on setImmediate: everything parsed in the same event-loop turn
+ * goes into ONE model call (at most `coalesceMaxTexts` texts; a request's own batch is never
+ * split). An idle service adds no wait: the flush runs in the same loop iteration.
  */
 import type { Label } from '../../../shared/model-io.js';
 import type { PredictionSummary } from '../../../shared/events.js';
 import type { RequestOutcome } from './outcome.js';
-import type { ServingModel } from './serving-model.js';
+import type { ModelPrediction, ServingModel } from './serving-model.js';
 import type { FeedbackStore } from './feedback-store.js';
 import type { IdSource } from './ids.js';
 
@@ -22,29 +29,80 @@ export interface Predictor {
   predict(texts: string[], outcome: RequestOutcome): Promise<ApiPrediction[]>;
 }
 
-export function createPredictor(model: ServingModel, ids: IdSource, store: FeedbackStore): Predictor {
+export interface PredictorOptions {
+  /** Most texts one model call may combine from several requests; 1 disables coalescing. */
+  coalesceMaxTexts: number;
+}
+
+interface Job {
+  texts: string[];
+  resolve(result: { prediction: ModelPrediction; offset: number }): void;
+  reject(err: unknown): void;
+}
+
+export function createPredictor(model: ServingModel, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
   const version = model.version;
+  const queue: Job[] = [];
+  let flushScheduled = false;
+  let running = false;
+
+  const schedule = (): void => {
+    if (flushScheduled || running || queue.length === 0) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
+
+  async function flush(): Promise<void> {
+    flushScheduled = false;
+    const jobs: Job[] = [queue.shift()!];
+    let count = jobs[0]!.texts.length;
+    while (queue.length > 0 && count + queue[0]!.texts.length <= opts.coalesceMaxTexts) {
+      const job = queue.shift()!;
+      jobs.push(job);
+      count += job.texts.length;
+    }
+    const texts = jobs.length === 1 ? jobs[0]!.texts : jobs.flatMap((j) => j.texts);
+    running = true;
+    try {
+      const prediction = await model.predict(texts);
+      if (prediction.labels.length !== texts.length || prediction.spamProbabilities.length !== texts.length) {
+        throw new Error(`model returned ${prediction.labels.length} labels for ${texts.length} texts`);
+      }
+      let offset = 0;
+      for (const job of jobs) {
+        job.resolve({ prediction, offset });
+        offset += job.texts.length;
+      }
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+    } finally {
+      running = false;
+      // Requests parsed while the call ran are waiting: the next flush takes them together.
+      schedule();
+    }
+  }
+
   return {
     async predict(texts, outcome) {
-      const result = await model.predict(texts);
+      const { prediction, offset } = await new Promise<{ prediction: ModelPrediction; offset: number }>((resolve, reject) => {
+        queue.push({ texts, resolve, reject });
+        schedule();
+      });
       const n = texts.length;
-      if (result.labels.length !== n || result.spamProbabilities.length !== n) {
-        throw new Error(`model returned ${result.labels.length} labels for ${n} texts`);
-      }
-      const ms = result.inferenceSeconds * 1000;
+      const ms = prediction.inferenceSeconds * 1000;
       const items: ApiPrediction[] = new Array(n);
       const summaries: PredictionSummary[] = new Array(n);
       for (let i = 0; i < n; i++) {
-        const spam = result.spamProbabilities[i]!;
+        const spam = prediction.spamProbabilities[offset + i]!;
         const ham = 1 - spam;
-        const label: Label = result.labels[i] === 'spam' ? 'spam' : 'ham';
+        const label: Label = prediction.labels[offset + i] === 'spam' ? 'spam' : 'ham';
         const confidence = label === 'spam' ? spam : ham;
         const id = ids.predictionId();
         store.record(id, label);
         items[i] = { id, prediction: label, confidence, probabilities: { ham, spam }, model_version: version, inference_time_ms: ms };
         summaries[i] = { label, confidence, text_length: texts[i]!.length };
       }
-      outcome.inferenceSeconds = result.inferenceSeconds;
+      outcome.inferenceSeconds = prediction.inferenceSeconds;
       outcome.batchSize = n;
       outcome.predictions = summaries;
       return items;
