@@ -197,7 +197,8 @@ t.test('security headers on JSON answers', async (t) => {
   for (const res of [await app.inject({ url: '/health' }), await app.inject({ url: '/nope' })]) {
     t.equal(res.headers['x-content-type-options'], 'nosniff');
     t.match(res.headers['content-security-policy'], /default-src 'none'/);
-    t.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+    t.equal(res.headers['x-frame-options'], 'DENY');
+    t.equal(res.headers['cross-origin-resource-policy'], 'same-origin');
     t.equal(res.headers['referrer-policy'], 'no-referrer');
     t.notOk(res.headers['strict-transport-security'], 'no HSTS on plain HTTP');
   }
