@@ -30,7 +30,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.events) {
     out.push(`| /predict events on / events off (req/s) | ${sp(r.events.ratioOnOff, pct)}; overhead ${sp(r.events.overheadPercent, f2)}% | off ${sp(r.events.offRps, n0)} req/s |`);
-    out.push(`| publishing overhead per inference CPU-second | ${sp(r.events.overheadPercentPerCpuSecond, f2)}% | events off, per CPU-second |`);
+    out.push(`| publishing overhead per inference CPU-second | ${sp(r.events.overheadPercentPerCpuSecond, f2)}%; all rounds pooled ${f2(r.events.overheadPercentPooledCpu)}% | events off, per CPU-second |`);
   }
   if (r.predict5k) out.push(`| /predict 5 KiB / 200c (req/s, 1 worker) | ${pct(r.predict5k.ratioVs200)} | 200c 1 worker |`);
   if (r.batch) out.push(`| batch 64 texts/s / single-text req/s | ${f2(r.batch.ratioTextsVsSingle)}x | 200c 1 worker |`);
@@ -45,7 +45,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(`| ${run.label} | ${n0(run.requestsPerSecond)} | ${n0(run.perServerCpuSecond)} | ${f2(run.latencyMs.p50)} | ${f2(run.latencyMs.p99)} | ${f2(run.latencyMs.max)} | ${run.non2xx} | ${run.errors} | ${procs} |`);
   }
   out.push('');
-  if (r.batch) out.push(`Batch of 64 short texts: ${n0(r.batch.textsPerSecond)} texts/s (${n0(r.batch.requestsPerSecond)} req/s, p50 ${f2(r.batch.p50Ms)} ms, p99 ${f2(r.batch.p99Ms)} ms).`, '');
+  if (r.batch) out.push(`Batch of 64 short texts: ${n0(r.batch.textsPerSecond)} texts/s, ${n0(r.batch.textsPerCpuSecond)} texts per inference CPU-second (${n0(r.batch.requestsPerSecond)} req/s, p50 ${f2(r.batch.p50Ms)} ms, p99 ${f2(r.batch.p99Ms)} ms).`, '');
   if (r.metrics) {
     const m = r.metrics;
     out.push(

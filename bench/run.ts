@@ -63,8 +63,16 @@ export interface BenchResults {
   startup?: { bareMs: number; exporterMs: number; inference1Ms: number; inference2Ms: number; ratioInference1VsBare: number };
   bareVsPredict?: { bareRps: Spread; predictRps: Spread; ratio: Spread; ratioPerCpuSecond: Spread; predictP99Ms: Spread; predictP50Ms: Spread };
   predict5k?: { rps: number; p50Ms: number; p99Ms: number; ratioVs200: number };
-  events?: { onRps: Spread; offRps: Spread; ratioOnOff: Spread; overheadPercent: Spread; overheadPercentPerCpuSecond: Spread };
-  batch?: { textsPerSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; ratioTextsVsSingle: number };
+  events?: {
+    onRps: Spread;
+    offRps: Spread;
+    ratioOnOff: Spread;
+    overheadPercent: Spread;
+    overheadPercentPerCpuSecond: Spread;
+    /** All rounds pooled: (1 - on answers per CPU-second / off answers per CPU-second) x 100. */
+    overheadPercentPooledCpu: number;
+  };
+  batch?: { textsPerSecond: number; textsPerCpuSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; ratioTextsVsSingle: number };
   workers2?: { rps200: number; rps5k: number; ratio200Vs1: number; ratio5kVs1: number; rssPerWorkerBytes: number[] };
   metrics?: {
     inference: { idleMs: Quantiles; loadMs: Quantiles; ratio: number };
@@ -89,6 +97,13 @@ export interface Quantiles {
 
 function spread(values: number[]): Spread {
   return { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values), values };
+}
+
+/** Answers per server CPU-second over several runs together (each run weighted by its CPU time). */
+function pooledPerCpu(runs: Run[]): number {
+  const answers = runs.reduce((a, r) => a + r.requests, 0);
+  const cpu = runs.reduce((a, r) => a + (r.requestsPerSecond / r.perServerCpuSecond) * r.seconds, 0);
+  return answers / cpu;
 }
 
 function quantiles(samples: number[]): Quantiles {
@@ -140,8 +155,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   });
   const load = async (label: string, url: string, path: string, body: string | undefined, watch: { name: string; pid: number }[], during?: () => Promise<void>): Promise<Run> => {
     const r = await runLoad({ url, path, body, method: body === undefined ? 'GET' : 'POST', connections: o.connections, seconds: o.duration, watch: [...watch, self], during });
-    const server = r.processes[0];
-    const run: Run = { label, ...r, perServerCpuSecond: server && server.cpuCores > 0 ? r.requestsPerSecond / server.cpuCores : NaN };
+    // The server is the first watched process, with its cluster workers ("inference-2w ...").
+    const group = r.processes[0]?.name.split(' ')[0];
+    const serverCores = r.processes.filter((p) => p.name.split(' ')[0] === group).reduce((a, p) => a + p.cpuCores, 0);
+    const run: Run = { label, ...r, perServerCpuSecond: serverCores > 0 ? r.requestsPerSecond / serverCores : NaN };
     runs.push(run);
     for (const p of r.processes) {
       if (p.name.startsWith('inference')) rssInference.push(p.rssMaxBytes);
@@ -223,6 +240,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           ratioOnOff: ratio,
           overheadPercent: spread(ratio.values.map((v) => (1 - v) * 100)),
           overheadPercentPerCpuSecond: spread(onR.map((r, i) => (1 - r.perServerCpuSecond / offR[i]!.perServerCpuSecond) * 100)),
+          overheadPercentPooledCpu: (1 - pooledPerCpu(onR) / pooledPerCpu(offR)) * 100,
         };
       }
     }
@@ -237,6 +255,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       const r = await load('batch 64 short 1w', inf.url, '/predict', bodyBatch, wInf);
       res.batch = {
         textsPerSecond: r.requestsPerSecond * 64,
+        textsPerCpuSecond: r.perServerCpuSecond * 64,
         requestsPerSecond: r.requestsPerSecond,
         p50Ms: r.latencyMs.p50,
         p99Ms: r.latencyMs.p99,
