@@ -115,27 +115,27 @@ export function mb(bytes: number): string {
 }
 
 /**
- * Waits until the exporter has received every data event its publishers report as published
- * (the books of their latest stats frames) with nothing queued, stable over two scrapes a stats
+ * Waits until the publishers' books, as the exporter mirrors them from their stats frames, are
+ * settled: every data event they published is delivered (acknowledged) or dropped, nothing is
+ * queued, and the exporter's received count has stopped moving over two scrapes a stats
  * interval apart. Scrapes only the exporter, so waiting adds no requests of its own.
  */
 export async function waitForDelivery(exporterUrl: string, timeoutMs = 20_000, stableMs = 450): Promise<boolean> {
-  const read = async (): Promise<{ received: number; published: number; delivered: number; queued: number }> => {
+  const read = async (): Promise<{ received: number; published: number; settled: boolean }> => {
     const { samples } = await scrape(exporterUrl);
-    return {
-      received: sum(samples, 'spam_detector_exporter_events_received_total', { type: 'request' }) + sum(samples, 'spam_detector_exporter_events_received_total', { type: 'feedback' }),
-      published: sum(samples, 'spam_detector_exporter_publisher_published_events'),
-      delivered: sum(samples, 'spam_detector_exporter_publisher_delivered_events'),
-      queued: sum(samples, 'spam_detector_exporter_publisher_queued_events'),
-    };
+    const published = sum(samples, 'spam_detector_exporter_publisher_published_events');
+    const delivered = sum(samples, 'spam_detector_exporter_publisher_delivered_events');
+    const dropped = sum(samples, 'spam_detector_exporter_publisher_dropped_events');
+    const queued = sum(samples, 'spam_detector_exporter_publisher_queued_events');
+    const received = sum(samples, 'spam_detector_exporter_events_received_total', { type: 'request' }) + sum(samples, 'spam_detector_exporter_events_received_total', { type: 'feedback' });
+    return { received, published, settled: published > 0 && published === delivered + dropped && queued === 0 };
   };
   const deadline = Date.now() + timeoutMs;
-  let last = -1;
+  let last: { received: number; published: number } | undefined;
   while (Date.now() < deadline) {
     const r = await read();
-    const balanced = r.published > 0 && r.received === r.published && r.delivered === r.published && r.queued === 0;
-    if (balanced && r.received === last) return true;
-    last = balanced ? r.received : -1;
+    if (r.settled && last !== undefined && r.received === last.received && r.published === last.published) return true;
+    last = r.settled ? r : undefined;
     await new Promise((res) => setTimeout(res, stableMs));
   }
   return false;
