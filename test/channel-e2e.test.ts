@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
-import { runLoad, totalEvents } from './helpers/channel-load.js';
+import { emptyTally, runLoad, totalEvents, waitReady } from './helpers/channel-load.js';
 import { parseMetrics, scratchDir, sumOf, waitFor } from './helpers/channel.js';
 import { spawnService } from './helpers/spawn.js';
 
@@ -33,9 +33,12 @@ t.test('10,000 mixed requests on 2 workers: the exporter counts exactly what the
   });
   t.teardown(() => inference.stop());
 
-  const tally = await runLoad({ url: inference.url, total: TOTAL, concurrency: 16 });
+  const tally = emptyTally();
+  await waitReady(inference.url, tally);
+  const readyPolls = tally.requests;
+  await runLoad({ url: inference.url, total: TOTAL, concurrency: 16 }, tally);
   t.same(tally.failures, [], 'every request got the status its kind expects');
-  t.equal(tally.requests, TOTAL);
+  t.equal(tally.requests - readyPolls, TOTAL);
   const events = totalEvents(tally);
 
   // Events arrive within milliseconds; wait (bounded) until the exporter has them all.

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import t from 'tap';
-import { emptyTally, runLoad, totalEvents } from './helpers/channel-load.js';
+import { emptyTally, runLoad, totalEvents, waitReady } from './helpers/channel-load.js';
 import { parseMetrics, scratchDir, sumOf, waitFor } from './helpers/channel.js';
 import { spawnService } from './helpers/spawn.js';
 
@@ -41,6 +41,7 @@ t.test('exporter SIGKILLed under load and restarted: no failed request, drops co
   let answered = 0;
   let stopLoad = false;
   const tally = emptyTally();
+  await waitReady(inference.url, tally);
   const load = runLoad(
     { url: inference.url, total: MAX_REQUESTS, concurrency: 8, onlyValid: true, onAnswer: (n) => (answered = n), stop: () => stopLoad },
     tally,

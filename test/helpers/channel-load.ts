@@ -127,6 +127,41 @@ export interface LoadOptions {
   stop?: () => boolean;
 }
 
+/**
+ * Polls GET /ready until it answers 200 (bounded), recording every poll in the tally (each is a
+ * request, so an event, too). A worker that just loaded its model may still report pressure
+ * from the event-loop delay of the load; the bars are about the channel, not that warm-up.
+ */
+export async function waitReady(url: string, tally: Tally, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let okInARow = 0;
+  // Both workers of a cluster must be past it: ask until several answers in a row are 200.
+  while (okInARow < 10) {
+    if (Date.now() > deadline) throw new Error(`${url}/ready did not stay 200 within ${timeoutMs} ms`);
+    let status = 0;
+    let body: unknown = null;
+    try {
+      const res = await fetch(`${url}/ready`);
+      status = res.status;
+      body = await res.json().catch(() => null);
+    } catch {
+      tally.requests++;
+      okInARow = 0;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
+    tally.requests++;
+    bump(tally.byRouteStatus, `/ready ${status}`);
+    if (status !== 200) {
+      bump(tally.errorsByRouteCode, `/ready ${String((body as { code?: unknown } | null)?.code)}`);
+      okInARow = 0;
+      await new Promise((r) => setTimeout(r, 100));
+    } else {
+      okInARow++;
+    }
+  }
+}
+
 export async function runLoad(opts: LoadOptions, tally: Tally = emptyTally()): Promise<Tally> {
   const pool = new Pool(opts.url, { connections: opts.concurrency, pipelining: 1 });
   const ids: string[] = [];
