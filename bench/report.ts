@@ -5,7 +5,7 @@ const MB = 1024 * 1024;
 const n0 = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
 const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : 'n/a');
-const sp = (s: Spread, f: (v: number) => string): string => (s.values.length > 1 ? `${f(s.mean)} (${f(s.min)} to ${f(s.max)})` : f(s.mean));
+const sp = (s: Spread, f: (v: number) => string): string => (s.values.length > 1 ? `${f(s.median)} (${f(s.min)} to ${f(s.max)})` : f(s.median));
 
 export function renderMarkdown(r: BenchResults): string {
   const e = r.environment;
@@ -22,7 +22,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('## Targets', '', '| target | goal | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.measured ?? 'not run'} | ${t.met === null ? '-' : t.met ? 'yes' : '**no**'} |`);
   out.push('');
-  out.push('## Ratios (same run; mean, and min to max over the rounds)', '', '| figure | ratio | baseline |', '|---|---|---|');
+  out.push('## Ratios (same run; median, and min to max over the rounds)', '', '| figure | ratio | baseline |', '|---|---|---|');
   const b = r.bareVsPredict;
   if (b) {
     out.push(`| /predict 200c 1 worker req/s / bare Fastify req/s | ${sp(b.ratio, pct)} | bare ${sp(b.bareRps, n0)} req/s |`);

@@ -46,6 +46,8 @@ export interface Run extends LoadResult {
 
 export interface Spread {
   mean: number;
+  /** Less moved than the mean by one round that another process disturbed. */
+  median: number;
   min: number;
   max: number;
   values: number[];
@@ -96,7 +98,10 @@ export interface Quantiles {
 }
 
 function spread(values: number[]): Spread {
-  return { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values), values };
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { mean: values.reduce((a, b) => a + b, 0) / values.length, median, min: Math.min(...values), max: Math.max(...values), values };
 }
 
 /** Answers per server CPU-second over several runs together (each run weighted by its CPU time). */
