@@ -83,12 +83,13 @@ t.test('SIGTERM: the in-flight request completes, new connections are refused, e
   svc.child.kill('SIGTERM');
   await svc.waitForRecord((r) => r.msg === 'shutting down: draining in-flight requests');
 
-  // The listening socket is closed: a new connection cannot get in.
+  // A new connection is refused (listener closed), or closed unanswered if the kernel had
+  // already queued it (reaped as idle while draining); it never gets a prediction.
   const late = await fetch(`${svc.url}/health`).then(
     (r) => `status ${r.status}`,
     (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message,
   );
-  t.match(late, /ECONNREFUSED|status 503/, `a new request during drain: ${late}`);
+  t.match(late, /ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|status 503/, `a new request during drain: ${late}`);
 
   flight.finish();
   const res = await flight.response;
