@@ -4,6 +4,7 @@
  */
 import { readInt, readLogLevel, readPort, readString, type Env, type LogLevel } from '../../../shared/env.js';
 import { defaultEventsSocket } from '../../../shared/paths.js';
+import { readBearerToken } from '../../../shared/bearer.js';
 
 export interface ExporterConfig {
   host: string;
@@ -18,6 +19,8 @@ export interface ExporterConfig {
   ackIntervalMs: number;
   /** How long shutdown waits for publishers and the HTTP server before forcing them closed. */
   shutdownGraceMs: number;
+  /** When set, GET /metrics and the landing page need `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 export function readExporterConfig(env: Env = process.env): ExporterConfig {
@@ -31,5 +34,6 @@ export function readExporterConfig(env: Env = process.env): ExporterConfig {
     maxConnections: readInt(env, 'EXPORTER_MAX_CONNECTIONS', 256, 1, 65_536),
     ackIntervalMs: readInt(env, 'EVENTS_ACK_INTERVAL_MS', 100, 1, 10_000),
     shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', 3000, 0, 60_000),
+    metricsToken: readBearerToken(env, 'METRICS_TOKEN'),
   };
 }

@@ -106,6 +106,7 @@ export async function startExporter(config: ExporterConfig, log: Logger): Promis
     registry,
     () => ({ status: 'ok', publishers: listener.connectionCount, uptime_s: (Date.now() - started) / 1000 }),
     log,
+    { metricsToken: config.metricsToken },
   );
 
   await listener.listen();

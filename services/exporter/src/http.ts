@@ -7,6 +7,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { landingPlugin } from './http/landing.js';
+import { bearerChecker } from '../../../shared/bearer.js';
 
 export interface HealthReport {
   status: 'ok';
@@ -14,13 +15,32 @@ export interface HealthReport {
   uptime_s: number;
 }
 
-export function buildHttp(registry: Registry, health: () => HealthReport, logger: Logger) {
+export interface HttpOptions {
+  /** METRICS_TOKEN: /metrics and the landing page (which shows the same figures) need it; /health never does. */
+  metricsToken?: string | undefined;
+}
+
+export function buildHttp(registry: Registry, health: () => HealthReport, logger: Logger, opts: HttpOptions = {}) {
   const app = Fastify({
     loggerInstance: logger,
     // A scrape every few seconds is not worth two log lines each.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
   });
+  if (opts.metricsToken !== undefined) {
+    const authorized = bearerChecker(opts.metricsToken);
+    app.addHook('onRequest', (req, reply, done) => {
+      const path = req.url.split('?', 1)[0];
+      if (path === '/health' || authorized(req.headers.authorization)) {
+        done();
+        return;
+      }
+      void reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="spam-detector"')
+        .send({ statusCode: 401, code: 'UNAUTHORIZED', error: 'Unauthorized', message: 'a valid bearer token is required' });
+    });
+  }
   app.get('/metrics', async (_req, reply) => {
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);
