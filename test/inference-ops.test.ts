@@ -1,9 +1,10 @@
 /**
  * The operational surface of the inference app (fastify.inject, real bundled model): info,
  * health, readiness, model card, metrics (+ promtool), unknown routes and methods, load
- * shedding, draining, internal errors, request ids, security headers and the access log.
+ * shedding (and its start-up warm-up), draining, internal errors, request ids, security headers and the access log.
  */
 import t from 'tap';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../services/inference/src/app.js';
 import { readInferenceConfig } from '../services/inference/src/config.js';
 import type { ServingModel } from '../services/inference/src/serving-model.js';
@@ -138,19 +139,66 @@ t.test('under pressure: 503 OVERLOADED with Retry-After, counted; health, ready 
   t.equal(sampleValue(metrics.body, 'spam_detector_ready'), 0);
 });
 
-t.test('draining: 503 SHUTTING_DOWN with Connection: close; health still 200', async (t) => {
+t.test('draining: requests still served, every answer with Connection: close; /ready 503 SHUTTING_DOWN', async (t) => {
   const app = await makeApp();
   t.teardown(() => app.close());
+  const before = await app.inject({ method: 'POST', url: '/predict', payload: { text: SEED_SPAM } });
+  t.not(before.headers.connection, 'close', 'not draining: the connection is kept');
   app.inference.lifecycle.draining = true;
   const res = await app.inject({ method: 'POST', url: '/predict', payload: { text: SEED_SPAM } });
-  t.equal(res.statusCode, 503);
-  t.equal(res.json().code, 'SHUTTING_DOWN');
-  t.equal(res.headers.connection, 'close');
+  t.equal(res.statusCode, 200, 'a request on a kept-alive connection is served');
+  t.equal(res.json().prediction, 'spam');
+  t.equal(res.headers.connection, 'close', 'and its connection closed after the answer');
   const ready = await app.inject({ url: '/ready' });
   t.equal(ready.statusCode, 503);
   t.equal(ready.json().code, 'SHUTTING_DOWN');
+  t.equal(ready.headers.connection, 'close');
+  const bad = await app.inject({ method: 'POST', url: '/predict', payload: { text: 1 } });
+  t.equal(bad.statusCode, 400, 'errors are still the usual ones');
+  t.equal(bad.headers.connection, 'close');
   t.equal((await app.inject({ url: '/health' })).statusCode, 200);
   t.equal((await app.inject({ url: '/metrics' })).statusCode, 200);
+});
+
+/**
+ * Requests sent while the app reports pressure (a busy spin first keeps the event loop's
+ * utilization up): the statuses of those that were sent under pressure, at most `tries`.
+ */
+async function underPressureStatuses(app: FastifyInstance, tries = 20): Promise<Array<[number, string | undefined]>> {
+  const seen: Array<[number, string | undefined]> = [];
+  for (let i = 0; i < tries && seen.length < 3; i++) {
+    const spinUntil = Date.now() + 30;
+    while (Date.now() < spinUntil) {
+      // busy on purpose: the event loop is what is measured
+    }
+    await new Promise((r) => setTimeout(r, 15));
+    if (!app.isUnderPressure()) continue;
+    const res = await app.inject({ method: 'POST', url: '/predict', payload: { text: SEED_SPAM } });
+    seen.push([res.statusCode, res.statusCode === 200 ? undefined : (res.json() as { code: string }).code]);
+  }
+  return seen;
+}
+
+t.test('warm-up: event-loop figures do not shed during PRESSURE_WARMUP_MS, memory limits do', async (t) => {
+  // Any utilization is over 1e-9: only the warm-up can let a request through.
+  const busy = { PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '0.000000001', PRESSURE_SAMPLE_INTERVAL_MS: '10' };
+  const warm = await makeApp({ ...busy, PRESSURE_WARMUP_MS: '600000' });
+  t.teardown(() => warm.close());
+  const warmSeen = await underPressureStatuses(warm);
+  t.ok(warmSeen.length > 0, 'requests were sent while the loop was over the limit');
+  t.same(warmSeen.filter(([status]) => status !== 200), [], `all served while warming up: ${JSON.stringify(warmSeen)}`);
+
+  const cold = await makeApp({ ...busy, PRESSURE_WARMUP_MS: '0' });
+  t.teardown(() => cold.close());
+  const coldSeen = await underPressureStatuses(cold);
+  t.ok(coldSeen.some(([status, code]) => status === 503 && code === 'OVERLOADED'), `no warm-up: shed (${JSON.stringify(coldSeen)})`);
+
+  const heavy = await makeApp({ PRESSURE_MAX_HEAP_USED_BYTES: '1', PRESSURE_SAMPLE_INTERVAL_MS: '10', PRESSURE_WARMUP_MS: '600000' });
+  t.teardown(() => heavy.close());
+  t.ok(await eventually(async () => heavy.isUnderPressure()), 'the heap is over the limit');
+  const heap = await heavy.inject({ method: 'POST', url: '/predict', payload: { text: SEED_SPAM } });
+  t.equal(heap.statusCode, 503, 'the heap limit sheds during the warm-up');
+  t.equal(heap.json().code, 'OVERLOADED');
 });
 
 t.test('a failing model: 500 INTERNAL_ERROR without details; the stack goes to the log', async (t) => {

@@ -1,10 +1,11 @@
 /**
  * The compiled service over a real socket (dist/services/inference/src/main.js, port 0): the
- * seed example with curl's request, the ready line, graceful shutdown with a request in flight,
+ * seed example with curl's request, the ready line, graceful shutdown (kept-alive clients served
+ * with Connection: close, listener closed, a request in flight answered),
  * and start-up failures (invalid configuration, bad model) with clear messages.
  */
 import t from 'tap';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runToExit, spawnService } from './helpers/spawn.js';
@@ -74,29 +75,65 @@ function inFlightPredict(url: string): { continued: Promise<void>; finish: () =>
   return { continued, finish: () => req.end(payload), response };
 }
 
-t.test('SIGTERM: the in-flight request completes, new connections are refused, exit 0', async (t) => {
-  const svc = await spawnService(MAIN, { env: BASE_ENV });
+/** One request through `agent`; whether it went over a reused (kept-alive) socket. */
+function agentRequest(
+  agent: Agent,
+  url: string,
+  method: string,
+  body?: string,
+): Promise<{ status: number; connection: string | undefined; body: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = httpRequest(url, { method, agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text, reused: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+t.test('SIGTERM: kept-alive clients served with Connection: close, then the listener closes, in-flight completes, exit 0', async (t) => {
+  const svc = await spawnService(MAIN, { env: { ...BASE_ENV, SHUTDOWN_LISTEN_DELAY_MS: '1000' } });
   t.teardown(() => svc.stop('SIGKILL'));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const payload = JSON.stringify({ text: SEED_SPAM });
+
+  const first = await agentRequest(agent, `${svc.url}/predict`, 'POST', payload);
+  t.equal(first.status, 200);
+  t.not(first.connection, 'close', 'before the drain the connection is kept alive');
 
   const flight = inFlightPredict(svc.url);
   await flight.continued;
   svc.child.kill('SIGTERM');
   await svc.waitForRecord((r) => r.msg === 'shutting down: draining in-flight requests');
 
-  // A new connection is refused (listener closed), or closed unanswered if the kernel had
-  // already queued it (reaped as idle while draining); it never gets a prediction.
+  // A client reusing its connection opened before the drain is served, and told to reconnect.
+  const during = await agentRequest(agent, `${svc.url}/predict`, 'POST', payload);
+  t.ok(during.reused, 'the request went over the connection opened before the drain');
+  t.equal(during.status, 200, 'served during the drain');
+  t.equal((JSON.parse(during.body) as { prediction: string }).prediction, 'spam');
+  t.equal(during.connection, 'close', 'with Connection: close');
+
+  // Once the listener is closed a new connection is refused (or reset if the kernel had queued
+  // it just before); it never gets an answer.
+  await svc.waitForRecord((r) => r.msg === 'listener closed');
   const late = await fetch(`${svc.url}/health`).then(
     (r) => `status ${r.status}`,
     (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message,
   );
-  t.match(late, /ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|status 503/, `a new request during drain: ${late}`);
+  t.match(late, /ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET/, `a new connection after the listener closed: ${late}`);
 
   flight.finish();
   const res = await flight.response;
   t.equal(res.status, 200, 'the in-flight request was answered');
   t.equal((JSON.parse(res.body) as { prediction: string }).prediction, 'spam');
   const exit = await svc.exited;
-  t.same(exit, { code: 0, signal: null }, 'exit 0');
+  t.same(exit, { code: 0, signal: null }, 'exit 0 within the grace');
+  t.notOk(svc.records().some((r) => r.msg === 'grace period over with requests still in flight; exiting'));
 });
 
 t.test('SIGINT stops it too', async (t) => {

@@ -26,6 +26,11 @@ export interface PressureConfig {
   maxRssBytes: number;
   sampleIntervalMs: number;
   retryAfterSeconds: number;
+  /**
+   * After the server listens, event-loop delay and utilization do not shed load for this long:
+   * the first samples measure the start-up (model load, JIT), not traffic. Memory limits apply.
+   */
+  warmupMs: number;
 }
 
 export interface InferenceConfig {
@@ -51,6 +56,11 @@ export interface InferenceConfig {
   feedbackToken: string | undefined;
   pressure: PressureConfig;
   shutdownGraceMs: number;
+  /**
+   * While draining, the listener stays open this long (part of the grace) so clients on kept-alive
+   * connections get their next answer with `Connection: close` instead of a reset idle socket.
+   */
+  shutdownListenDelayMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   openapiEnabled: boolean;
@@ -107,8 +117,10 @@ export function readInferenceConfig(env: Env = process.env): InferenceConfig {
       maxRssBytes: readInt(env, 'PRESSURE_MAX_RSS_BYTES', 0, 0, 256 * GIB),
       sampleIntervalMs: readInt(env, 'PRESSURE_SAMPLE_INTERVAL_MS', 1000, 5, 60_000),
       retryAfterSeconds: readInt(env, 'PRESSURE_RETRY_AFTER_SECONDS', 10, 1, 3600),
+      warmupMs: readInt(env, 'PRESSURE_WARMUP_MS', 5000, 0, 600_000),
     },
     shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', 8000, 0, 600_000),
+    shutdownListenDelayMs: readInt(env, 'SHUTDOWN_LISTEN_DELAY_MS', 1000, 0, 60_000),
     requestTimeoutMs: readInt(env, 'REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     keepAliveTimeoutMs: readInt(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 3_600_000),
     openapiEnabled,

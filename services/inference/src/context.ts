@@ -10,7 +10,7 @@ import type { ServingModel } from './serving-model.js';
 import type { ClusterLink } from './cluster/link.js';
 
 export interface Lifecycle {
-  /** Set when shutdown begins: new requests get 503 SHUTTING_DOWN, /ready turns false. */
+  /** Set when shutdown begins: answers carry `Connection: close`, /ready turns 503 SHUTTING_DOWN. */
   draining: boolean;
 }
 
@@ -33,7 +33,5 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Route-level override of @fastify/under-pressure's handler (see plugins/pressure.ts). */
     pressureHandler?: (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => unknown;
-    /** Keep answering this route while draining (health, readiness, a last scrape). */
-    drainExempt?: boolean;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * One serving process: load the model once, build the app, listen, announce readiness, and
- * drain on SIGTERM/SIGINT (stop accepting, finish in-flight requests, exit 0) within a bounded
- * grace period. Used alone (WORKERS=1, pm2, systemd instances) or as a node:cluster worker.
+ * drain on SIGTERM/SIGINT within a bounded grace period: answer with `Connection: close`, close
+ * the listener after SHUTDOWN_LISTEN_DELAY_MS, finish in-flight requests, flush events, exit 0.
+ * Used alone (WORKERS=1, pm2, systemd instances) or as a node:cluster worker.
  */
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
@@ -15,8 +16,11 @@ import { loadModel } from './model/index.js';
 import { createEventPublisher, readPublisherSettings, type EventPublisher } from './events/index.js';
 import type { ServingModel } from './serving-model.js';
 
-/** How often idle keep-alive connections are reaped while draining. */
-const REAP_INTERVAL_MS = 50;
+/**
+ * After the listener closed, how often connections that are idle are closed: by then a served
+ * request already carried `Connection: close`, so these are only sockets that never sent one.
+ */
+const REAP_INTERVAL_MS = 250;
 
 async function exitWith(logger: Logger, code: number): Promise<never> {
   await flushLogger(logger);
@@ -74,32 +78,46 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   logger.info({ url, model_version: model.version }, opts.clustered ? 'worker ready' : 'ready');
   link?.notifyReady(url);
 
-  installShutdown(app, model, logger, config.shutdownGraceMs, link, publisher, events.flushTimeoutMs);
+  installShutdown(app, model, logger, config, link, publisher, events.flushTimeoutMs);
 }
 
 function installShutdown(
   app: FastifyInstance,
   model: ServingModel,
   logger: Logger,
-  graceMs: number,
+  config: InferenceConfig,
   link: ClusterLink | undefined,
   publisher: EventPublisher | undefined,
   flushTimeoutMs: number,
 ): void {
+  const graceMs = config.shutdownGraceMs;
+  // Half the grace at most, so the requests accepted meanwhile still have time to finish.
+  const listenDelayMs = Math.min(config.shutdownListenDelayMs, Math.floor(graceMs / 2));
   let stopping = false;
   const shutdown = async (reason: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.info({ reason, grace_ms: graceMs }, 'shutting down: draining in-flight requests');
+    logger.info({ reason, grace_ms: graceMs, listen_delay_ms: listenDelayMs }, 'shutting down: draining in-flight requests');
+    // From here every answer carries `Connection: close` (request-context) and /ready is 503:
+    // a client on a kept-alive connection gets its request served, then reconnects elsewhere.
+    // Closing idle keep-alive sockets now instead would race with a client reusing one (ECONNRESET).
     app.inference.lifecycle.draining = true;
     const deadline = setTimeout(() => {
       logger.error({ grace_ms: graceMs }, 'grace period over with requests still in flight; exiting');
       void exitWith(logger, 1);
     }, graceMs);
-    // A keep-alive connection whose request just finished is idle: close it so the server can.
+    if (listenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, listenDelayMs));
+    // server.close() stops the listener and closes the connections idle at that moment (by now
+    // a busy client's connection has been closed after an answer); requests in flight finish.
+    let settled = false;
+    const closed = app.close().finally(() => (settled = true));
+    // Fastify runs its preClose hooks before server.close(); the line tells when new connections
+    // are refused (tests wait for it).
+    while (app.server.listening && !settled) await new Promise((resolve) => setTimeout(resolve, 5));
+    logger.info('listener closed');
     const reaper = setInterval(() => app.server.closeIdleConnections(), REAP_INTERVAL_MS);
     try {
-      await app.close();
+      await closed;
     } catch (err) {
       logger.error({ err }, 'error while closing the server');
     }

@@ -2,7 +2,7 @@
  * Per-request state and the answers that must come before anything else runs: the outcome
  * record (read by the access log and the events plugin), the x-request-id echo, unknown routes
  * and wrong methods (answered before the body is parsed, so a bad body on a wrong route still
- * gets 404/405), and refusal while draining.
+ * gets 404/405), and `Connection: close` on every answer while draining.
  */
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -76,12 +76,16 @@ export const requestContextPlugin = fp(
         notFound(request, reply);
         return;
       }
-      if (lifecycle.draining && request.routeOptions.config.drainExempt !== true) {
-        reply.header('connection', 'close');
-        sendError(request, reply, 'SHUTTING_DOWN');
-        return;
-      }
       done();
+    });
+
+    // While draining, requests are still served (refusing them would fail a client whose
+    // kept-alive connection was opened before the drain), but each answer closes its connection,
+    // so the client's next request opens a new one, which reaches a live worker. Decided at send
+    // time, so a request that began before the drain is covered too.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (lifecycle.draining) reply.header('connection', 'close');
+      done(null, payload);
     });
 
     // Reached only if a 404 slips past the hook above (e.g. a route-less HEAD); same answer.

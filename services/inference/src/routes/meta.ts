@@ -61,7 +61,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/health',
     {
-      config: { pressureHandler: passThrough, drainExempt: true },
+      config: { pressureHandler: passThrough },
       schema: {
         summary: 'Liveness',
         description: 'Answers 200 while the process serves HTTP, also while draining or under pressure.',
@@ -85,7 +85,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/ready',
     {
-      config: { pressureHandler: passThrough, drainExempt: true },
+      config: { pressureHandler: passThrough },
       schema: {
         summary: 'Readiness',
         description: '200 when the model is loaded and the worker is neither shedding load nor shutting down; ' +

@@ -21,7 +21,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (app
   app.get(
     '/metrics',
     {
-      config: { pressureHandler: passThrough, drainExempt: true },
+      config: { pressureHandler: passThrough },
       onRequest: config.metricsToken ? [requireBearerToken(config.metricsToken)] : [],
       schema: {
         summary: 'Prometheus metrics',
