@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../../../../shared/error-codes.js';
 import { sendError } from './errors.js';
+import { staticSecurityHeaders } from '../plugins/security.js';
 import type { RequestOutcome } from '../outcome.js';
 
 function rawAnswer(code: ErrorCode, message: string): string {
@@ -64,8 +65,13 @@ export function rejectConnect(_req: IncomingMessage, socket: Duplex): void {
   socket.end(rawAnswer('METHOD_NOT_ALLOWED', 'CONNECT is not allowed here'));
 }
 
+let securityHeaders: Record<string, string> | undefined;
+
 /** Fastify's frameworkErrors option: a URL that cannot be decoded (no hook has run). */
 export function frameworkErrorHandler(_error: Error, request: FastifyRequest, reply: FastifyReply): void {
   request.outcome ??= {} as RequestOutcome;
+  // The security-headers hook has not run either.
+  securityHeaders ??= staticSecurityHeaders();
+  reply.headers(securityHeaders);
   sendError(request, reply, 'INVALID_REQUEST', 'the URL is not valid');
 }
