@@ -17,6 +17,8 @@ declare module 'fastify' {
   }
 }
 
+const LABEL_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT']);
+
 export interface MetricsPluginOptions {
   registry: Registry;
 }
@@ -32,10 +34,12 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const status = reply.statusCode;
-      const key = `${route} ${request.method} ${status}`;
+      // Node accepts ~35 methods (WebDAV, PURGE, ...): the label keeps the usual ones, as the events do.
+      const method = LABEL_METHODS.has(request.method) ? request.method : 'OTHER';
+      const key = `${route} ${method} ${status}`;
       let child = children.get(key);
       if (child === undefined) {
-        child = duration.labels(route, request.method, String(status));
+        child = duration.labels(route, method, String(status));
         children.set(key, child);
       }
       child.observe(reply.elapsedTime / 1000);
