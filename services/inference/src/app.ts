@@ -80,7 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return isSafeRequestId(given) ? given : ids.requestId();
     },
     bodyLimit: config.bodyLimitBytes,
-    // Draining answers (503 SHUTTING_DOWN in the contract's error shape) come from request-context.
+    // Off: once the listener closed, requests still arriving on open connections are served (with
+    // `Connection: close`, request-context), not refused; only /ready says SHUTTING_DOWN.
     return503OnClosing: false,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
