@@ -1,5 +1,8 @@
 /**
  * Writers' side of the channel schema (shared/events.ts): frames built from string templates.
+ * Frames are pure ASCII (non-ASCII characters are written as JSON \u escapes), so a frame's
+ * length in characters is its length in bytes and a writer can copy it into a Buffer with
+ * latin1Write, the cheapest conversion there is.
  *
  * A worker writes one frame per request, so this is on the hot path of every request: templates
  * with precomputed per-publisher prefixes cost a fraction of JSON.stringify on an object, and
@@ -38,6 +41,12 @@ export interface StatsFields extends PublisherBooks {
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT']);
 
+/** A JSON string literal in pure ASCII. */
+export function jsonAscii(s: string): string {
+  const json = JSON.stringify(s);
+  return /[^\x00-\x7f]/.test(json) ? json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
 /** JSON has no NaN or Infinity: a non-finite number would make the whole frame unreadable. */
 function num(x: number): number {
   return Number.isFinite(x) ? x : 0;
@@ -57,7 +66,7 @@ export class EventEncoder {
 
   constructor(identity: PublisherIdentity, modelVersion = '') {
     // Identity never changes for a process: its escaped form is built once.
-    const id = `"worker":${JSON.stringify(identity.worker)},"pid":${count(identity.pid)}`;
+    const id = `"worker":${jsonAscii(identity.worker)},"pid":${count(identity.pid)}`;
     const v = EVENT_SCHEMA_VERSION;
     this.requestPrefix = `{"v":${v},"type":"request",${id},"ts":`;
     this.feedbackPrefix = `{"v":${v},"type":"feedback",${id},"ts":`;
@@ -69,7 +78,7 @@ export class EventEncoder {
   setModelVersion(version: string): void {
     if (version === this.modelVersion) return;
     this.modelVersion = version;
-    this.modelVersionJson = JSON.stringify(version);
+    this.modelVersionJson = jsonAscii(version);
   }
 
   getModelVersion(): string {
@@ -82,7 +91,7 @@ export class EventEncoder {
     if (f.errorCode !== undefined) {
       // Catalogued codes are [A-Z_]: safe verbatim. Anything else is escaped (and later mapped
       // to the fallback by the exporter).
-      s += isErrorCode(f.errorCode) ? `,"error_code":"${f.errorCode}"` : `,"error_code":${JSON.stringify(String(f.errorCode))}`;
+      s += isErrorCode(f.errorCode) ? `,"error_code":"${f.errorCode}"` : `,"error_code":${jsonAscii(String(f.errorCode))}`;
     }
     s += `,"latency_s":${num(f.latencySeconds)}`;
     if (f.inferenceSeconds !== undefined) s += `,"inference_s":${num(f.inferenceSeconds)}`;

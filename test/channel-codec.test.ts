@@ -183,3 +183,23 @@ t.test('framing: an oversized line costs that line only and memory stays bounded
   t.same(lines, ['ok-1', 'ok-2', 'ok-3']);
   t.equal(oversized(), 2);
 });
+
+t.test('frames are pure ASCII, so characters are bytes; non-ASCII values survive as escapes', async (t) => {
+  const enc = new EventEncoder({ worker: 'wörker', pid: 3 }, 'modèle-✓-😀');
+  const lines = [
+    enc.request({ route: '/predict', method: 'POST', status: 500, errorCode: 'ÉCHEC', latencySeconds: 0.1 }),
+    enc.feedback('spam', 'ham'),
+    enc.hello(0.5, BOOKS),
+  ];
+  for (const line of lines) {
+    t.equal(Buffer.byteLength(line, 'utf8'), line.length, 'one byte per character');
+    t.match(JSON.parse(line), { worker: 'wörker', model_version: 'modèle-✓-😀' });
+  }
+  t.equal((JSON.parse(lines[0]!) as { error_code: string }).error_code, 'ÉCHEC');
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
+      const line = new EventEncoder({ worker: '0', pid: 1 }, s).feedback('ham', 'ham');
+      return Buffer.byteLength(line) === line.length && (JSON.parse(line) as { model_version: string }).model_version === s;
+    }),
+  );
+});
