@@ -35,7 +35,7 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export async function startService(name: string, script: string, env: Record<string, string>, logDir: string, args: string[] = [], timeoutMs = 30_000): Promise<Service> {
+export async function startService(name: string, script: string, env: Record<string, string>, logDir: string, args: string[] = [], timeoutMs = 120_000): Promise<Service> {
   // stdout goes to a file, not a pipe: the services log at their default level (access log
   // included, as in production) and reading that pipe would cost the load generator's core.
   const logPath = join(logDir, `${name}.log`);
