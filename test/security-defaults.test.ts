@@ -5,7 +5,7 @@
  * - optional bearer tokens: METRICS_TOKEN on the inference and exporter /metrics (and the
  *   exporter's landing page), FEEDBACK_TOKEN on POST /feedback; 401 UNAUTHORIZED with
  *   WWW-Authenticate otherwise; compared in constant time (sha256 both sides, timingSafeEqual);
- * - security headers on every answer; no framework banner.
+ * - security headers on every answer (refusals included); no framework banner.
  */
 import * as crypto from 'node:crypto';
 import { connect } from 'node:net';
@@ -117,6 +117,28 @@ t.test('bearer tokens: METRICS_TOKEN on both /metrics, FEEDBACK_TOKEN on /feedba
   const accepted = await feedback(`Bearer ${FEEDBACK}`);
   t.equal(accepted.statusCode, 200, 'the right token: accepted (the refused attempts recorded nothing)');
   await accepted.body.dump();
+
+  // Security headers on every kind of answer, refusals included; no framework banner.
+  const answers = [
+    ['GET /', await get(`${inference.url}/`)],
+    ['GET /health', await get(`${inference.url}/health`)],
+    ['GET /metrics (401)', await get(`${inference.url}/metrics`)],
+    ['GET /metrics', await get(`${inference.url}/metrics`, `Bearer ${TOKEN}`)],
+    ['GET /nope (404)', await get(`${inference.url}/nope`)],
+    ['GET /predict (405)', await get(`${inference.url}/predict`)],
+    ['GET /docs/ (HTML)', await get(`${inference.url}/docs/`)],
+  ] as const;
+  for (const [name, r] of answers) {
+    t.equal(r.headers['x-content-type-options'], 'nosniff', `${name}: nosniff`);
+    t.ok(r.headers['content-security-policy'], `${name}: a content security policy`);
+    t.notOk(r.headers['x-powered-by'], `${name}: no x-powered-by`);
+    t.notOk(r.headers.server, `${name}: no server banner`);
+  }
+  const landing = await get(`${exporter.url}/`, `Bearer ${TOKEN}`);
+  t.match(String(landing.headers['content-security-policy']), /default-src 'none'/, 'exporter landing page: CSP');
+  t.equal(landing.headers['x-content-type-options'], 'nosniff', 'exporter landing page: nosniff');
+  const headers = Object.keys(answers[0][1].headers).filter((h) => /^(content-security-policy|cross-origin|referrer-policy|x-)/.test(h)).sort();
+  t.comment(`FIGURE security headers (inference): ${headers.join(', ')}`);
   t.comment(`FIGURE tokens: ${refused} wrong or missing credentials refused with 401 UNAUTHORIZED (inference /metrics, exporter /metrics and landing page, /feedback); the right token 200; /health and /model open`);
 });
 
@@ -144,30 +166,4 @@ t.test('tokens are compared in constant time: sha256 digests of equal length thr
     t.equal(passed, a === `Bearer ${TOKEN}`, `inference: ${a.slice(0, 20)}...`);
   }
   t.same(calls, attempts.map(() => [32, 32]), 'inference: the same');
-});
-
-t.test('security headers on every kind of answer; no framework banner', async (t) => {
-  const exporter = await startExporter(scratch);
-  t.teardown(() => exporter.stop());
-  const inference = await startInference(scratch);
-  t.teardown(() => inference.stop());
-  const answers = [
-    ['GET /', await get(`${inference.url}/`)],
-    ['GET /health', await get(`${inference.url}/health`)],
-    ['GET /metrics', await get(`${inference.url}/metrics`)],
-    ['GET /nope (404)', await get(`${inference.url}/nope`)],
-    ['GET /predict (405)', await get(`${inference.url}/predict`)],
-    ['GET /docs (HTML)', await get(`${inference.url}/docs/`)],
-  ] as const;
-  for (const [name, r] of answers) {
-    t.equal(r.headers['x-content-type-options'], 'nosniff', `${name}: nosniff`);
-    t.ok(r.headers['content-security-policy'], `${name}: a content security policy`);
-    t.notOk(r.headers['x-powered-by'], `${name}: no x-powered-by`);
-    t.notOk(r.headers.server, `${name}: no server banner`);
-  }
-  const landing = await get(`${exporter.url}/`);
-  t.match(String(landing.headers['content-security-policy']), /default-src 'none'/, 'exporter landing page: CSP');
-  t.equal(landing.headers['x-content-type-options'], 'nosniff', 'exporter landing page: nosniff');
-  const headers = Object.keys(answers[0][1].headers).filter((h) => /^(content-security-policy|cross-origin|referrer-policy|x-)/.test(h)).sort();
-  t.comment(`FIGURE security headers (inference): ${headers.join(', ')}`);
 });
