@@ -239,3 +239,22 @@ t.test('counting, label fallbacks, model and worker gauges, telemetry, garbage, 
   t.notOk(after.has('spam_detector_model_accuracy{model_version="model-a"}'));
   t.equal(after.get('spam_detector_requests_total'), 7, 'counters keep their values');
 });
+
+t.test('SIGTERM with a worker connected: frames it still sends are acknowledged until it leaves', async (t) => {
+  const socketPath = join(dir, 'drain', 'events.sock');
+  const svc = await spawnService(EXPORTER, { env: env(socketPath) });
+  t.teardown(() => svc.stop('SIGKILL'));
+  const enc = new EventEncoder({ worker: '0', pid: process.pid }, 'model-a');
+  const c = await client(socketPath);
+  c.send(enc.hello(0.9, BOOKS));
+  await waitFor(() => c.acked() === 1, 'hello acknowledged');
+  svc.child.kill('SIGTERM');
+  await svc.waitForRecord((r) => r.msg === 'waiting for publishers to disconnect');
+  // A worker stopping at the same moment flushes its last events now.
+  let batch = '';
+  for (let i = 0; i < 100; i++) batch += enc.request({ route: '/predict', method: 'POST', status: 200, latencySeconds: 0.001 });
+  c.send(batch);
+  await waitFor(() => c.acked() === 101, 'the last events are acknowledged during the drain');
+  await c.close();
+  t.same(await svc.exited, { code: 0, signal: null }, 'exits cleanly once the worker has left');
+});

@@ -33,7 +33,7 @@ export function readExporterConfig(env: Env = process.env): ExporterConfig {
     sampleIntervalMs: readInt(env, 'SAMPLE_INTERVAL_MS', 5000, 100, 3_600_000),
     maxConnections: readInt(env, 'EXPORTER_MAX_CONNECTIONS', 256, 1, 65_536),
     ackIntervalMs: readInt(env, 'EVENTS_ACK_INTERVAL_MS', 100, 1, 10_000),
-    shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', 3000, 0, 60_000),
+    shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', 5000, 0, 60_000),
     metricsToken: readBearerToken(env, 'METRICS_TOKEN'),
   };
 }

@@ -130,7 +130,9 @@ export async function startExporter(config: ExporterConfig, log: Logger): Promis
     telemetry: ingest.telemetry,
     close() {
       closing ??= (async () => {
-        await listener.close(Math.min(config.shutdownGraceMs, 1000));
+        // Most of the grace goes to letting workers that stop at the same time flush to us.
+        const forceAfterMs = Math.min(config.shutdownGraceMs, 1000);
+        await listener.close(forceAfterMs, Math.max(0, config.shutdownGraceMs - forceAfterMs - 500));
         await sampler.stop();
         releaseWorkersCollector();
         await http.close();

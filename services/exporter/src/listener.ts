@@ -191,13 +191,20 @@ export class ChannelListener {
   }
 
   /**
-   * Stops accepting, acknowledges everything received, and closes every connection (forcibly
-   * after `graceMs`). The socket file is removed.
+   * Stops accepting; then, for up to `drainMs`, keeps reading and acknowledging the connected
+   * workers until they disconnect by themselves (when the whole service stops at once, e.g. a
+   * terminal's Ctrl-C reaching every process, the workers are flushing their last events right
+   * now); then acknowledges everything received and closes what is left (forcibly after
+   * `graceMs`). The socket file is removed.
    */
-  async close(graceMs = 1000): Promise<void> {
+  async close(graceMs = 1000, drainMs = 0): Promise<void> {
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    if (drainMs > 0 && this.connections.size > 0) {
+      this.opts.log.info({ publishers: this.connections.size, drain_ms: drainMs }, 'waiting for publishers to disconnect');
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, drainMs))]);
+    }
     const conns = [...this.connections.values()];
     for (const c of conns) {
       c.ackNow();
