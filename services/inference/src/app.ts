@@ -21,7 +21,7 @@ import { createPredictor } from './predictor.js';
 import type { ServingModel } from './serving-model.js';
 import { errorBodySchema, predictionSchema } from './http/schemas.js';
 import { useStrictJsonParser } from './http/json-body.js';
-import { clientErrorHandler, frameworkErrorHandler, rejectConnect } from './http/protocol-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, lingerAfterEarlyAnswer, rejectConnect } from './http/protocol-errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { securityHeadersPlugin } from './plugins/security.js';
@@ -89,8 +89,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Answers before any hook (unparsable HTTP, undecodable URL) in the one error shape.
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
-    // Node answers a Host-less HTTP/1.1 request with an empty 400; request-context answers it instead.
-    http: { requireHostHeader: false },
+    http: {
+      // Node answers a Host-less HTTP/1.1 request with an empty 400; request-context answers it instead.
+      requireHostHeader: false,
+      // Node checks request timeouts every 30 s by default, so a client stalling in its headers was
+      // cut 0-30 s late (a 1 s REQUEST_TIMEOUT_MS after up to 31 s): check at a quarter of the timeout.
+      ...(config.requestTimeoutMs > 0 ? { connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))) } : {}),
+    },
     ajv: {
       customOptions: {
         // A number is not a text: never coerce.
@@ -118,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Only JSON bodies: text/plain (Fastify's other default) must be a 415, not a schema error.
   app.removeContentTypeParser('text/plain');
   useStrictJsonParser(app);
+  lingerAfterEarlyAnswer(app);
   app.addSchema(errorBodySchema);
   app.addSchema(predictionSchema);
 

@@ -10,7 +10,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../../../../shared/error-codes.js';
 import { sendError } from './errors.js';
 import { staticSecurityHeaders } from '../plugins/security.js';
@@ -54,6 +54,31 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   // (a body behind oversized headers) would lose the answer.
   if (socket.writable) socket.end(clientErrorResponse(err));
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * An answer given before the body was read (415, 413 by Content-Length, any body error: Fastify
+ * then adds `Connection: close`) ends with Node's `socket.destroySoon()`. With the rest of a large
+ * body still arriving, that destroy makes the kernel reset the connection, and the reset discards
+ * the answer at the client: a client uploading 2 MiB got ECONNRESET instead of its 413. Such a
+ * socket is half-closed instead, reads (and discards) what still comes, and is closed for good
+ * after LINGER_MS or when the client closes.
+ */
+export function lingerAfterEarlyAnswer(app: FastifyInstance): void {
+  app.addHook('onSend', (request, reply, _payload, done) => {
+    if (!request.raw.complete && String(reply.getHeader('connection')).toLowerCase() === 'close') {
+      const socket = request.raw.socket as Socket & { destroySoon?: () => void };
+      if (!answered.has(socket)) {
+        answered.add(socket);
+        socket.destroySoon = function lingeringDestroySoon(this: Socket) {
+          this.end();
+          setTimeout(() => this.destroy(), LINGER_MS).unref();
+        };
+        request.raw.resume();
+      }
+    }
+    done();
+  });
 }
 
 /**
