@@ -206,6 +206,8 @@ async function main(): Promise<void> {
         INFERENCE_PORT: '0',
         WORKERS: String(o.workers),
         PRESSURE_SAMPLE_INTERVAL_MS: '100',
+        // Steady state: the first level starts right after the start, inside the start-up grace.
+        PRESSURE_WARMUP_MS: '0',
         PRESSURE_RETRY_AFTER_SECONDS: '2',
         ...(o.elu > 0 ? { PRESSURE_MAX_EVENT_LOOP_UTILIZATION: String(o.elu) } : {}),
         ...(o.delayMs > 0 ? { PRESSURE_MAX_EVENT_LOOP_DELAY_MS: String(o.delayMs) } : {}),

@@ -50,8 +50,11 @@ t.test(`hostile streams on concurrent connections: every line counted by outcome
   let predictionRequests = 0;
   let lines = 0;
   let connections = 0;
+  const deadline = Date.now() + 30_000;
   await fc.assert(
     fc.asyncProperty(fc.array(streamPlanArb({ oversized: true, maxFrames: 50 }), { minLength: 1, maxLength: 6 }), async (plans) => {
+      // Time box: later runs pass without sending (interruptAfterTimeLimit would abandon streams in flight).
+      if (Date.now() > deadline) return;
       await Promise.all(
         plans.map(async (plan) => {
           const c = await channelClient(path);
@@ -77,7 +80,7 @@ t.test(`hostile streams on concurrent connections: every line counted by outcome
         }),
       );
     }),
-    { numRuns: 40, seed: SEED, endOnFailure: true, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: false },
+    { numRuns: 40, seed: SEED, endOnFailure: true },
   ).catch((err: Error) => t.fail(`property failed (replay with FUZZ_SEED=${SEED}): ${err.message.slice(0, 1500)}`));
 
   // Truncated frames are counted when their connection closes, after its last ack.

@@ -17,7 +17,7 @@ t.test('exporter SIGKILLed for a long outage under load: no failed request, work
   t.teardown(() => exporter.stop());
   // Default queue bounds (20,000 events, 8 MiB). 64-text batches make ~4.5 KB events, so the
   // byte bound is reached after ~1,900 requests. The feedback store is kept small: at its default
-  // bound (100,000 predictions) it alone holds ~45 MB, which would hide the queue's share.
+  // bound (100,000 predictions) it alone holds ~19 MB, which would hide the queue's share.
   const inference = await startInference(scratch, { gcProbe: true, env: { FEEDBACK_MAX_ENTRIES: '1000' } });
   t.teardown(() => inference.stop());
   t.ok(await waitFor(async () => sum((await scrape(exporter.url)).samples, 'spam_detector_exporter_publishers_connected') === 1, 20_000), 'connected');

@@ -42,7 +42,9 @@ t.test('worker 1 SIGKILLed under load: worker 0 serves, slot 1 is re-forked, the
 
   let stop = false;
   const tally = newTally();
-  const load = runLoad({ url: inference.url, body: TEXT, concurrency: CONCURRENCY, stop: () => stop }, tally);
+  // A timeout: a connection the primary was handing to worker 1 when it died is never answered
+  // (node:cluster's round-robin handoff waits for an ack the dead worker never sends).
+  const load = runLoad({ url: inference.url, body: TEXT, concurrency: CONCURRENCY, stop: () => stop, timeoutMs: 10_000 }, tally);
   t.ok(await waitFor(() => tally.ok() >= 300, 60_000, 20), '300 answers before the kill');
   const okAtKill = tally.ok();
   process.kill(victim, 'SIGKILL');
@@ -58,8 +60,9 @@ t.test('worker 1 SIGKILLed under load: worker 0 serves, slot 1 is re-forked, the
   await load;
 
   const failed = [...tally.failures.values()].reduce((a, b) => a + b, 0);
+  const hung = tally.failures.get('UND_ERR_HEADERS_TIMEOUT') ?? 0;
   t.same([...tally.statuses.keys()], [200], `every answer was a 200 (${describeTally(tally)})`);
-  t.ok(failed <= CONCURRENCY, `only requests in flight on the killed worker failed (${failed} <= ${CONCURRENCY})`);
+  t.ok(failed <= CONCURRENCY, `only requests in flight on (or being handed to) the killed worker failed (${failed} <= ${CONCURRENCY}, ${hung} of them never answered)`);
 
   const after = await workerPids(inference.url);
   t.equal(after.size, 2, 'both slots answer again');
@@ -80,6 +83,6 @@ t.test('worker 1 SIGKILLed under load: worker 0 serves, slot 1 is re-forked, the
   t.ok(lost >= 0 && lost <= 200, `events lost with the killed worker: ${lost}`);
   t.comment(
     `FIGURE worker kill: ${tally.ok()} answered (${okAtKill} before the kill, ${okAtReplacement - okAtDeath} by worker 0 alone while slot 1 restarted), ` +
-      `${failed} failed (in flight on the killed worker), restarts_total{worker="1"} 1, exporter requests_total ${counted} (${lost} events lost with the killed worker)`,
+      `${failed} failed (in flight on the killed worker; ${hung} never answered, cut by the client's 10 s timeout), restarts_total{worker="1"} 1, exporter requests_total ${counted} (${lost} events lost with the killed worker)`,
   );
 });

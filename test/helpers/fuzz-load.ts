@@ -37,10 +37,13 @@ export interface LoadSpec {
   stop?: () => boolean;
   /** Close the connection after each answer (no keep-alive), e.g. when the server goes away on purpose. */
   closeEach?: boolean;
+  /** Give up on an answer after this long (undici's default is 300 s); counted as UND_ERR_HEADERS_TIMEOUT. */
+  timeoutMs?: number;
 }
 
 export async function runLoad(spec: LoadSpec, tally: LoadTally = newTally()): Promise<LoadTally> {
-  const pool = spec.closeEach ? undefined : new Pool(spec.url, { connections: spec.concurrency, pipelining: 1 });
+  const timeouts = spec.timeoutMs !== undefined ? { headersTimeout: spec.timeoutMs, bodyTimeout: spec.timeoutMs } : {};
+  const pool = spec.closeEach ? undefined : new Pool(spec.url, { connections: spec.concurrency, pipelining: 1, ...timeouts });
   const path = spec.path ?? '/predict';
   const body = typeof spec.body === 'string' ? (): string => spec.body as string : spec.body;
   const more = (): boolean => !(spec.stop?.() ?? false) && (spec.total === undefined || tally.sent < spec.total);
@@ -49,7 +52,7 @@ export async function runLoad(spec: LoadSpec, tally: LoadTally = newTally()): Pr
       tally.sent++;
       try {
         const opts = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: body() };
-        const res = pool ? await pool.request({ path, ...opts }) : await request(`${spec.url}${path}`, { ...opts, reset: true });
+        const res = pool ? await pool.request({ path, ...opts }) : await request(`${spec.url}${path}`, { ...opts, reset: true, ...timeouts });
         await res.body.arrayBuffer();
         tally.statuses.set(res.statusCode, (tally.statuses.get(res.statusCode) ?? 0) + 1);
       } catch (err) {
