@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './helpers/spawn.js';
+import { CHROMIUM_FLAGS, chromiumPath } from '../scripts/browser/chromium.js';
 
 const DOCS = ['architecture.md', 'operations.md', 'logging.md'].map((d) => join(REPO_ROOT, 'docs', d));
 const MERMAID_JS = join(REPO_ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js');
@@ -52,16 +53,10 @@ const blocks = ${JSON.stringify(blocks)};
 </script></body></html>`,
   );
   const r = spawnSync(
-    'chromium',
+    chromiumPath(),
     [
       '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_FLAGS,
       `--user-data-dir=${join(work, 'chromium-profile')}`,
       '--allow-file-access-from-files',
       '--virtual-time-budget=15000',
