@@ -10,7 +10,7 @@
  * GC returns near the baseline; and the exporter's counters equal the client's own tally of the
  * requests the service answered through its routes (those carrying x-request-id).
  *
- * FUZZ_RUNS (batches of 15-40 requests, default 100, at most 40 s of them) and FUZZ_SEED replay or
+ * FUZZ_RUNS (batches of 15-40 requests, default 300, at most 40 s of them) and FUZZ_SEED replay or
  * widen a run.
  */
 import fc from 'fast-check';
@@ -22,7 +22,7 @@ import { labelValues, scrape, sum, waitFor, type Sample } from './helpers/fuzz-p
 import { fuzzCase, type FuzzCase } from './helpers/fuzz-requests.js';
 import { makeScratch, mb, MB, memoryProbe, startExporter, startInference, waitForDelivery } from './helpers/fuzz-stack.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
 const CONCURRENCY = 16;
 

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { clientErrorResponse } from '../services/inference/src/http/protocol-errors.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../services/inference/src/http/json-body.js';
-import { encodeRequest, rawExchange, type RawResponse } from './helpers/fuzz-http.js';
+import { encodeRequest, mapLimit, rawExchange, type RawResponse } from './helpers/fuzz-http.js';
 import { makeScratch, startInference } from './helpers/fuzz-stack.js';
 
 const scratch = makeScratch('security-http-');
@@ -53,21 +53,28 @@ t.test('edge cases over a raw socket', async (t) => {
   t.match({ status: bigHeader.status, ...json(bigHeader) }, { status: 431, code: 'HEADERS_TOO_LARGE' }, '20 KB of headers (and 800 KB of body still coming): 431 HEADERS_TOO_LARGE, received');
 
   // Refused before the body is read, with most of a 3 MiB body still on its way: the answer must
-  // arrive anyway (the socket lingers instead of resetting), with or without keep-alive.
-  const early: Array<[string, number]> = [];
+  // arrive anyway (the socket lingers instead of resetting), with or without keep-alive, whatever
+  // refused it: the body limit (413), the media type (415, with none, a foreign one or a chunked
+  // body), no route (404), the wrong method (405). Before the fix about a quarter of the closing
+  // ones lost their answer, and only at this concurrency: a dozen at a time often all passed.
   const big = Buffer.alloc(3 * 1024 * 1024, 0x41);
-  const lingered = await Promise.all(
-    Array.from({ length: 12 }, async (_, i) => {
-      const headers: Array<[string, string]> = [['Content-Length', String(big.length)]];
-      if (i % 2 === 0) headers.push(['Content-Type', 'application/json']);
-      if (i % 4 < 2) headers.push(['Connection', 'close']);
-      const r = await rawExchange(svc.port, encodeRequest({ method: 'POST', target: '/predict', headers, body: big }, host), { timeoutMs: 30_000 });
-      early.push([r.ok ? `${r.response.status}` : `no answer (${r.error})`, i]);
-      return r;
-    }),
-  );
-  const statuses = lingered.map((r, i) => (r.ok ? r.response.status : -i));
-  t.same(statuses, Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 413 : 415)), `3 MiB bodies refused early: every client got its 413/415 (${JSON.stringify(statuses)})`);
+  const early: Array<{ name: string; status: number; method: string; target: string; headers: Array<[string, string]>; body: Buffer }> = [
+    { name: 'too large', status: 413, method: 'POST', target: '/predict', headers: [['Content-Type', 'application/json'], ['Content-Length', String(big.length)]], body: big },
+    { name: 'no media type', status: 415, method: 'POST', target: '/predict', headers: [['Content-Length', String(big.length)]], body: big },
+    { name: 'foreign media type', status: 415, method: 'POST', target: '/invocations', headers: [['Content-Type', 'application/xml'], ['Content-Length', String(big.length)]], body: big },
+    { name: 'chunked, foreign media type', status: 415, method: 'POST', target: '/invocations', headers: [['Content-Type', '*/*'], ['Transfer-Encoding', 'chunked']], body: Buffer.concat([Buffer.from(`${big.length.toString(16)}\r\n`), big]) },
+    { name: 'no route', status: 404, method: 'POST', target: '/nowhere', headers: [['Content-Type', 'application/json'], ['Content-Length', String(big.length)]], body: big },
+    { name: 'wrong method', status: 405, method: 'GET', target: '/predict', headers: [['Content-Type', 'application/json'], ['Content-Length', String(big.length)]], body: big },
+  ];
+  const rounds = 8;
+  const jobs = Array.from({ length: early.length * 2 * rounds }, (_, i) => ({ c: early[i % early.length]!, close: Math.floor(i / early.length) % 2 === 0 }));
+  const answers = await mapLimit(jobs, 16, async ({ c, close }) => {
+    const headers: Array<[string, string]> = close ? [...c.headers, ['Connection', 'close']] : c.headers;
+    const r = await rawExchange(svc.port, encodeRequest({ method: c.method, target: c.target, headers, body: c.body }, host), { timeoutMs: 30_000 });
+    return `${c.name}${close ? ', closing' : ''}: ${r.ok ? r.response.status : `no answer (${r.error})`}`;
+  });
+  const expected = jobs.map(({ c, close }) => `${c.name}${close ? ', closing' : ''}: ${c.status}`);
+  t.same(answers, expected, `${jobs.length} requests refused early with 3 MiB still coming, 16 at a time: every client got its answer`);
 
   const badLine = await send(Buffer.from('GET / HTTP/9.9\r\nHost: x\r\n\r\n'));
   t.match({ status: badLine.status, ...json(badLine) }, { status: 400, code: 'INVALID_REQUEST' }, 'a broken request line: 400 INVALID_REQUEST');

@@ -57,16 +57,21 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
 }
 
 /**
- * An answer given before the body was read (415, 413 by Content-Length, any body error: Fastify
- * then adds `Connection: close`) ends with Node's `socket.destroySoon()`. With the rest of a large
+ * An answer given before the body was read (415, 413 by Content-Length, 404/405, 401, a shed 503)
+ * on a connection that is closing ends with Node's `socket.destroySoon()`. With the rest of a large
  * body still arriving, that destroy makes the kernel reset the connection, and the reset discards
- * the answer at the client: a client uploading 2 MiB got ECONNRESET instead of its 413. Such a
- * socket is half-closed instead, reads (and discards) what still comes, and is closed for good
- * after LINGER_MS or when the client closes.
+ * the answer at the client: a client uploading 3 MiB got ECONNRESET (or a silent close) instead of
+ * its 413 or 415. Such a socket is half-closed instead, reads (and discards) what still comes, and
+ * is closed for good after LINGER_MS or when the client closes.
+ *
+ * The connection closes because Fastify says so (`Connection: close` after a body error, or while
+ * draining) or because the client asked (`Connection: close`, HTTP/1.0): Node decides the latter
+ * itself, so `reply.raw.shouldKeepAlive` carries it. On a kept-alive connection Node discards the
+ * rest of the body itself and `destroySoon` is never called.
  */
 export function lingerAfterEarlyAnswer(app: FastifyInstance): void {
   app.addHook('onSend', (request, reply, _payload, done) => {
-    if (!request.raw.complete && String(reply.getHeader('connection')).toLowerCase() === 'close') {
+    if (!request.raw.complete && connectionWillClose(reply)) {
       const socket = request.raw.socket as Socket & { destroySoon?: () => void };
       if (!answered.has(socket)) {
         answered.add(socket);
@@ -79,6 +84,10 @@ export function lingerAfterEarlyAnswer(app: FastifyInstance): void {
     }
     done();
   });
+}
+
+function connectionWillClose(reply: FastifyReply): boolean {
+  return !reply.raw.shouldKeepAlive || String(reply.getHeader('connection')).toLowerCase() === 'close';
 }
 
 /**
