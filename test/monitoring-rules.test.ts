@@ -65,30 +65,36 @@ t.test('promtool unit tests pass', async (t) => {
   t.notMatch(r.out, /FAILED/, 'no failed case');
 });
 
+// Each mutant loosens one threshold from ">" to ">=" and must be caught by that alert's edge case.
+const MUTANTS: Array<{ alert: string; from: string; to: string; caughtBy: RegExp }> = [
+  { alert: 'HighErrorRate', from: 'job:spam_detector_errors_per_requests:ratio_rate1m > 0.05', to: 'job:spam_detector_errors_per_requests:ratio_rate1m >= 0.05', caughtBy: /HighErrorRate stays silent at exactly 5%/ },
+  { alert: 'HostDiskSpaceLow', from: 'instance_mountpoint:spam_detector_host_disk_usage:ratio > 0.9', to: 'instance_mountpoint:spam_detector_host_disk_usage:ratio >= 0.9', caughtBy: /HostDiskSpaceLow fires after 5m above 90%, not at exactly 90%/ },
+];
+
 t.test('the unit tests are not vacuous: a broken threshold fails them', async (t) => {
   if (!requireTool(t, 'promtool')) return;
-  // Copy the rules and tests, loosen HighErrorRate from "> 5%" to ">= 5%", and expect the
-  // "exactly 5% stays silent" case to fail.
-  const dir = mkdtempSync(join(tmpdir(), 'monitoring-rules-mutant-'));
-  try {
-    const rulesDir = join(dir, 'rules');
-    const testsDir = join(dir, 'tests');
-    for (const d of [rulesDir, testsDir]) mkdirSync(d);
-    for (const f of ruleFilePaths()) {
-      let text = readFileSync(f, 'utf8');
-      if (f.endsWith('alerts.yml')) {
-        const mutated = text.replace('job:spam_detector_errors_per_requests:ratio_rate1m > 0.05', 'job:spam_detector_errors_per_requests:ratio_rate1m >= 0.05');
-        t.not(mutated, text, 'mutation applied');
-        text = mutated;
+  for (const m of MUTANTS) {
+    const dir = mkdtempSync(join(tmpdir(), 'monitoring-rules-mutant-'));
+    try {
+      const rulesDir = join(dir, 'rules');
+      const testsDir = join(dir, 'tests');
+      for (const d of [rulesDir, testsDir]) mkdirSync(d);
+      for (const f of ruleFilePaths()) {
+        let text = readFileSync(f, 'utf8');
+        if (f.endsWith('alerts.yml')) {
+          const mutated = text.replace(m.from, m.to);
+          t.not(mutated, text, `${m.alert}: mutation applied`);
+          text = mutated;
+        }
+        writeFileSync(join(rulesDir, f.split('/').pop()!), text);
       }
-      writeFileSync(join(rulesDir, f.split('/').pop()!), text);
+      writeFileSync(join(testsDir, 'alerts.test.yml'), readFileSync(join(TESTS_DIR, 'alerts.test.yml')));
+      const r = run('promtool', ['test', 'rules', join(testsDir, 'alerts.test.yml')]);
+      t.not(r.status, 0, `${m.alert}: promtool test rules fails on the mutant`);
+      t.match(r.out, m.caughtBy, `${m.alert}: the edge case caught it`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    writeFileSync(join(testsDir, 'alerts.test.yml'), readFileSync(join(TESTS_DIR, 'alerts.test.yml')));
-    const r = run('promtool', ['test', 'rules', join(testsDir, 'alerts.test.yml')]);
-    t.not(r.status, 0, 'promtool test rules fails on the mutant');
-    t.match(r.out, /HighErrorRate stays silent at exactly 5%/, 'the edge case caught it');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
