@@ -10,14 +10,17 @@
 import * as crypto from 'node:crypto';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { parse, stringify } from 'yaml';
 import t from 'tap';
 import { readInferenceConfig } from '../services/inference/src/config.js';
 import { readExporterConfig } from '../services/exporter/src/config.js';
 import { defaultEventsSocket } from '../shared/paths.js';
 import { makeScratch, startExporter, startInference } from './helpers/fuzz-stack.js';
+import { findBinary, PROMETHEUS_CONFIG, ruleFilePaths, waitForTargetsUp } from './helpers/prometheus.js';
+import { startPrometheus } from '../deploy/prometheus/launch.js';
 
 const scratch = makeScratch('security-defaults-');
 t.teardown(() => scratch.cleanup());
@@ -167,3 +170,64 @@ t.test('tokens are compared in constant time: sha256 digests of equal length thr
   }
   t.same(calls, attempts.map(() => [32, 32]), 'inference: the same');
 });
+
+// The committed prometheus.yml carries the authorization blocks commented out: uncommented as its
+// comment says, a real Prometheus scrapes both token-protected targets; without them it gets 401.
+t.test('prometheus.yml: its commented authorization blocks scrape services that have METRICS_TOKEN', async (t) => {
+  if (!findBinary('prometheus')) {
+    t.fail('prometheus is missing: apt-get install prometheus (.ci/run does)');
+    return;
+  }
+  const exporter = await startExporter(scratch, { env: { METRICS_TOKEN: TOKEN } });
+  t.teardown(() => exporter.stop());
+  const inference = await startInference(scratch, { env: { METRICS_TOKEN: TOKEN } });
+  t.teardown(() => inference.stop());
+  const tokenFile = join(scratch.dir, 'metrics.token');
+  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+
+  const committed = readFileSync(PROMETHEUS_CONFIG, 'utf8');
+  const commented = /^( +)# (authorization:|  type: Bearer|  credentials_file: .*)$/gm;
+  t.equal(committed.match(commented)?.length, 6, 'an authorization block (3 lines) under each of the two jobs');
+  const configFor = (withToken: boolean): string => {
+    interface Job { job_name: string; static_configs: unknown; authorization?: { credentials_file?: string } }
+    const config = parse(withToken ? committed.replace(commented, '$1$2') : committed) as { global: Record<string, string>; rule_files: unknown; alerting?: unknown; scrape_configs: Job[] };
+    // Scrape every second: the first scrape lands somewhere within the first interval.
+    config.global = { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
+    config.rule_files = ruleFilePaths();
+    delete config.alerting;
+    for (const job of config.scrape_configs) {
+      const target = job.job_name === 'spam-detector-inference' ? inference.url : exporter.url;
+      job.static_configs = [{ targets: [new URL(target).host] }];
+      if (job.authorization) job.authorization.credentials_file = tokenFile;
+    }
+    return stringify(config);
+  };
+  // Both at once: a Prometheus scrapes first ~6 s after it starts.
+  const start = (withToken: boolean) => {
+    const dir = join(scratch.dir, withToken ? 'prom-token' : 'prom-plain');
+    writeFileSync(`${dir}.yml`, configFor(withToken));
+    return startPrometheus({ configFile: `${dir}.yml`, dataDir: dir });
+  };
+  const [withToken, asCommitted] = await Promise.all([start(true), start(false)]);
+  t.teardown(async () => {
+    await withToken.stop();
+    await asCommitted.stop();
+  });
+  await waitForTargetsUp(withToken.url, ['spam-detector-inference', 'spam-detector-exporter'], 30_000);
+  t.pass('with the blocks uncommented: both targets up');
+  const unauthorized = 'server returned HTTP status 401 Unauthorized';
+  t.same(await lastErrors(asCommitted.url), { 'spam-detector-exporter': unauthorized, 'spam-detector-inference': unauthorized }, 'as committed: both scrapes refused with 401');
+});
+
+/** Each job's lastError once every target has been scraped at least once. */
+async function lastErrors(prometheusUrl: string, timeoutMs = 30_000): Promise<Record<string, string>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${prometheusUrl}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: Array<{ labels: { job: string }; health: string; lastError: string }> } };
+    const targets = body.data.activeTargets;
+    if ((targets.length > 0 && targets.every((x) => x.health !== 'unknown')) || Date.now() > deadline) {
+      return Object.fromEntries(targets.map((x) => [x.labels.job, x.lastError]).sort());
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
