@@ -124,7 +124,9 @@ t.test('/metrics and /health are unchanged', async (t) => {
   t.match(metrics.body, '# TYPE spam_detector_exporter_publishers_connected gauge');
   const health = await app.inject({ url: '/health' });
   t.same(health.json(), { status: 'ok', publishers: 0, uptime_s: 75.5 });
-  const missing = await app.inject({ url: '/nope' });
+  const missing = await app.inject({ url: '/nope/<script>?q=secret' });
   t.equal(missing.statusCode, 404);
-  t.equal(missing.json().code, 'NOT_FOUND');
+  t.same(missing.json(), { statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: 'route not found' }, '404: catalogued, the URL not echoed');
+  const badUrl = await app.inject({ url: '/metrics/%ff<script>' });
+  t.same(badUrl.json(), { statusCode: 400, code: 'INVALID_REQUEST', error: 'Bad Request', message: 'the URL is not valid' }, 'an undecodable URL: 400 INVALID_REQUEST, not echoed');
 });

@@ -3,11 +3,13 @@
  * state already aggregated in memory: its cost depends on the number of series (bounded), never
  * on the event rate, and it triggers no sampling. GET / is the landing page (http/landing.ts).
  */
-import Fastify, { LogController } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { landingPlugin } from './http/landing.js';
 import { bearerChecker } from '../../../shared/bearer.js';
+import { ERROR_CODES, type ErrorCode } from '../../../shared/error-codes.js';
 
 export interface HealthReport {
   status: 'ok';
@@ -26,6 +28,10 @@ export function buildHttp(registry: Registry, health: () => HealthReport, logger
     // A scrape every few seconds is not worth two log lines each.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
+    // Fastify's default answer to a URL that does not decode quotes the URL back.
+    frameworkErrors: (_err, _req, reply) => {
+      void sendError(reply, 'INVALID_REQUEST', 'the URL is not valid');
+    },
   });
   if (opts.metricsToken !== undefined) {
     const authorized = bearerChecker(opts.metricsToken);
@@ -47,13 +53,35 @@ export function buildHttp(registry: Registry, health: () => HealthReport, logger
   });
   app.get('/health', async () => health());
   app.register(landingPlugin, { registry, health });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `route ${req.method} ${req.url} not found` }),
-  );
-  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
-    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    const code = status === 500 ? 'INTERNAL_ERROR' : 'INVALID_REQUEST';
-    return reply.code(status).send({ statusCode: status, code, error: status === 500 ? 'Internal Server Error' : 'Bad Request', message: status === 500 ? 'internal error' : (err.message ?? '') });
+  app.setNotFoundHandler((_req, reply) => sendError(reply, 'NOT_FOUND'));
+  // Fastify's own errors (a URL that does not decode, a body on a GET) carry messages that can
+  // quote the request: answer with the catalogue's message instead.
+  app.setErrorHandler((err: { statusCode?: number }, req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'exporter HTTP handler failed');
+    const code = codeForStatus(status);
+    return sendError(reply, code, code === 'INVALID_REQUEST' ? 'the request is not valid' : undefined);
   });
   return app;
+}
+
+const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = new Map([
+  [401, 'UNAUTHORIZED'],
+  [404, 'NOT_FOUND'],
+  [405, 'METHOD_NOT_ALLOWED'],
+  [408, 'REQUEST_TIMEOUT'],
+  [413, 'BODY_TOO_LARGE'],
+  [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  [431, 'HEADERS_TOO_LARGE'],
+  [500, 'INTERNAL_ERROR'],
+]);
+
+function codeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS.get(status) ?? 'INVALID_REQUEST';
+}
+
+/** The one error shape both services answer with: a catalogued code, its status and message, no echo of the request. */
+function sendError(reply: FastifyReply, code: ErrorCode, message: string = ERROR_CODES[code].message): FastifyReply {
+  const { status } = ERROR_CODES[code];
+  return reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
 }
