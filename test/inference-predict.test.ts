@@ -160,6 +160,34 @@ t.test('coalescing respects COALESCE_MAX_TEXTS and never splits a batch', async 
   t.same(c1, [1, 1, 1, 1, 1], 'COALESCE_MAX_TEXTS=1: one call per request');
 });
 
+t.test('a model failure in a shared call fails only the request that caused it', async (t) => {
+  const real = await bundledModel();
+  const calls: number[] = [];
+  // The model fails on any call that holds the poisoned text, as a kernel error on one input would.
+  const model: ServingModel = {
+    version: real.version,
+    card: real.card,
+    maxTextChars: real.maxTextChars,
+    predict: async (texts) => {
+      calls.push(texts.length);
+      if (texts.some((x) => x.includes('POISON'))) throw new Error('kernel failed on this input');
+      return real.predict(texts);
+    },
+  };
+  const app = await makeApp({}, { model });
+  t.teardown(() => app.close());
+  const payloads = [{ text: HAM }, { texts: [HAM, SEED_SPAM] }, { text: 'POISON pill' }, { text: SEED_SPAM }, { texts: ['a b c', 'POISON again'] }, { text: HAM }];
+  const results = await Promise.all(payloads.map((payload) => app.inject({ method: 'POST', url: '/predict', payload })));
+  t.same(results.map((r) => r.statusCode), [200, 200, 500, 200, 500, 200], 'only the two poisoned requests fail');
+  for (const r of [results[2]!, results[4]!]) {
+    t.match(r.json(), { statusCode: 500, code: 'INTERNAL_ERROR' });
+    t.notMatch(r.body, /kernel failed|POISON|\n\s+at /, 'neither the error nor the text is echoed');
+  }
+  t.equal(results[1]!.json().predictions.length, 2, 'a batch that shared the failed call still gets all its answers');
+  t.ok(calls[0]! > 2, `the requests first shared one call (calls: ${calls.join(', ')})`);
+  t.equal(calls.reduce((a, b) => a + b, 0), calls[0]! * 2, 'then each ran once more alone');
+});
+
 interface Case {
   name: string;
   url?: string;

@@ -7,7 +7,8 @@
  * event loop, so requests that arrive while one call runs pile up anyway. Requests are
  * therefore queued and flushed on setImmediate: everything parsed in the same event-loop turn
  * goes into ONE model call (at most `coalesceMaxTexts` texts; a request's own batch is never
- * split). An idle service adds no wait: the flush runs in the same loop iteration.
+ * split). An idle service adds no wait: the flush runs in the same loop iteration. A shared call
+ * that fails is retried request by request, so one request cannot fail its neighbours.
  */
 import type { Label } from '../../../shared/model-io.js';
 import type { PredictionSummary } from '../../../shared/events.js';
@@ -64,22 +65,30 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
     const texts = jobs.length === 1 ? jobs[0]!.texts : jobs.flatMap((j) => j.texts);
     running = true;
     try {
-      const prediction = await model.predict(texts);
-      if (prediction.labels.length !== texts.length || prediction.spamProbabilities.length !== texts.length) {
-        throw new Error(`model returned ${prediction.labels.length} labels for ${texts.length} texts`);
-      }
+      const prediction = await scored(texts);
       let offset = 0;
       for (const job of jobs) {
         job.resolve({ prediction, offset });
         offset += job.texts.length;
       }
     } catch (err) {
-      for (const job of jobs) job.reject(err);
+      if (jobs.length === 1) jobs[0]!.reject(err);
+      // One request's texts must not fail the others that shared its call: each runs again alone,
+      // so only the request whose texts make the model fail gets the 500.
+      else for (const job of jobs) await scored(job.texts).then((prediction) => job.resolve({ prediction, offset: 0 }), job.reject);
     } finally {
       running = false;
       // Requests parsed while the call ran are waiting: the next flush takes them together.
       schedule();
     }
+  }
+
+  async function scored(texts: string[]): Promise<ModelPrediction> {
+    const prediction = await model.predict(texts);
+    if (prediction.labels.length !== texts.length || prediction.spamProbabilities.length !== texts.length) {
+      throw new Error(`model returned ${prediction.labels.length} labels for ${texts.length} texts`);
+    }
+    return prediction;
   }
 
   return {
