@@ -111,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: new FeedbackStore({
       maxEntries: config.feedbackMaxEntries,
       ttlMs: config.feedbackTtlSeconds * 1000,
+      keyOf: (id) => ids.predictionKey(id),
       ...(deps.now ? { now: deps.now } : {}),
     }),
     lifecycle: { draining: false },

@@ -9,6 +9,11 @@ export interface IdSource {
   readonly boot: string;
   requestId(): string;
   predictionId(): string;
+  /**
+   * The counter of a prediction id this source issued (this worker, this boot), or undefined for
+   * any other string. Exact: "0.<boot>.01" is not "0.<boot>.1".
+   */
+  predictionKey(id: string): number | undefined;
 }
 
 /** `<worker>.<boot>.<counter>`: worker ids are [A-Za-z0-9_-], so '.' splits unambiguously. */
@@ -24,6 +29,12 @@ export function createIdSource(workerId: string): IdSource {
     boot,
     requestId: () => requestPrefix + (++requests).toString(36),
     predictionId: () => predictionPrefix + (++predictions).toString(36),
+    predictionKey(id) {
+      if (!id.startsWith(predictionPrefix)) return undefined;
+      const digits = id.slice(predictionPrefix.length);
+      const n = parseInt(digits, 36);
+      return n > 0 && n <= predictions && n.toString(36) === digits ? n : undefined;
+    },
   };
 }
 
