@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsFor } from '../shared/node-flags.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repo root: this file runs as dist/bench/spawn.js. */
@@ -41,7 +42,9 @@ export async function startService(name: string, script: string, env: Record<str
   const logPath = join(logDir, `${name}.log`);
   const fd = openSync(logPath, 'w');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...args, script], {
+  // The services get the V8 flags every launcher gives them, so the bench measures what ships;
+  // `args` come after them and win.
+  const child = spawn(process.execPath, [...nodeFlagsFor(script), ...args, script], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', fd, 'pipe'],

@@ -16,6 +16,7 @@ import { appendFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
+import { nodeFlagsFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { startAlertmanager, startPrometheus, waitForTargetsUp, type ManagedProcess } from '../deploy/prometheus/launch.js';
 import { startWebhookReceiver, type WebhookNotification } from '../deploy/alertmanager/webhook-receiver.js';
@@ -61,7 +62,7 @@ function addressesFromConfig(): { inference: number; exporter: number; alertmana
 function startService(name: string, script: string, env: Record<string, string>): Promise<Stoppable & { child: ChildProcess; url: string }> {
   const logFile = join(STACK_DIR, 'logs', `${name}.log`);
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(REPO_ROOT, script)], {
+  const child = spawn(process.execPath, [...nodeFlagsFor(script), join(REPO_ROOT, script)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', log],

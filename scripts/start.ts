@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 
 /** The contract's bound, minus a margin for the launcher's own exit. */
@@ -47,7 +48,7 @@ let failed = false;
 const services: Service[] = [];
 
 function startService(name: Name, onReady: (url: string) => void): Service {
-  const child = spawn(process.execPath, [SCRIPTS[name]], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS[name], SCRIPTS[name]], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const svc: Service = {
     name,
     child,

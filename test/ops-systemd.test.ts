@@ -109,7 +109,7 @@ if (!have('systemd-analyze')) {
       t.equal(values(unit, 'Service', 'ReadWritePaths').length, 0, `${name}: no ReadWritePaths (the runtime directory is writable by itself)`);
       t.equal(value(unit, 'Install', 'WantedBy'), 'spam-detector.target', `${name}: part of the target`);
       const exec = value(unit, 'Service', 'ExecStart') ?? '';
-      t.match(exec, /\/usr\/bin\/node \/opt\/spam-detector\/current\/dist\/services\/(inference|exporter)\/src\/main\.js$/, `${name}: runs the current release with /usr/bin/node`);
+      t.match(exec, /\/usr\/bin\/node (--[a-z-]+=\S+ )*\/opt\/spam-detector\/current\/dist\/services\/(inference|exporter)\/src\/main\.js$/, `${name}: runs the current release with /usr/bin/node`);
     }
     t.equal(value(units[INFERENCE]!, 'Service', 'KillMode'), 'mixed', 'cluster unit: SIGTERM to the primary, which drains its workers');
     t.match(value(units[TEMPLATE]!, 'Service', 'ExecStart') ?? '', /INFERENCE_PORT=%i WORKER_ID=%i WORKERS=1 /, 'template instance: port and worker slot from the instance name');

@@ -4,9 +4,10 @@
  * SIGTERM stops both (the helper would SIGKILL after 10 s, so a clean exit proves the bound).
  * A service that dies on its own takes the launcher down with a non-zero status.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { missingNodeFlags, NODE_FLAGS } from '../shared/node-flags.js';
 import { parseMetrics, scratchDir, waitFor } from './helpers/channel.js';
 import { spawnService, type SpawnedService } from './helpers/spawn.js';
 
@@ -50,6 +51,10 @@ t.test('npm start: both services serve, SIGTERM stops both cleanly within the bo
   const s = await start('clean');
   t.teardown(() => s.launcher.stop('SIGKILL'));
   t.ok(alive(s.pids.exporter) && alive(s.pids.inference), 'both child processes run');
+  for (const name of ['exporter', 'inference'] as const) {
+    const argv = readFileSync(`/proc/${s.pids[name]}/cmdline`, 'utf8').split('\0');
+    t.same(missingNodeFlags(NODE_FLAGS[name], argv, ''), [], `${name} started with its V8 flags (shared/node-flags.ts)`);
+  }
 
   const res = await fetch(`${s.inferenceUrl}/predict`, {
     method: 'POST',

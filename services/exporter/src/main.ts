@@ -5,6 +5,7 @@
  */
 import pino from 'pino';
 import { ConfigError } from '../../../shared/env.js';
+import { missingNodeFlags, NODE_FLAGS } from '../../../shared/node-flags.js';
 import { readExporterConfig } from './config.js';
 import { startExporter } from './exporter.js';
 
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'exporter failed to start');
     process.exit(1);
   }
+  const missingFlags = missingNodeFlags(NODE_FLAGS.exporter);
+  if (missingFlags.length > 0) log.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory; docs/operations.md)');
   log.info({ url: exporter.url, socket: config.eventsSocket }, 'ready');
 
   let stopping = false;

@@ -15,6 +15,7 @@ import { createClusterLink, type ClusterLink } from './cluster/link.js';
 import { loadModel } from './model/index.js';
 import { createEventPublisher, readPublisherSettings, type EventPublisher } from './events/index.js';
 import type { ServingModel } from './serving-model.js';
+import { missingNodeFlags, NODE_FLAGS } from '../../../shared/node-flags.js';
 
 /**
  * After the listener closed, how often connections that are idle are closed: by then a served
@@ -58,6 +59,10 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
     return exitWith(logger, 1);
   }
   logger.info({ model_version: model.version, path: config.modelPath }, 'model loaded');
+  const missingFlags = missingNodeFlags(NODE_FLAGS.inference);
+  if (missingFlags.length > 0) {
+    logger.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory per worker; docs/operations.md)');
+  }
 
   const events = readPublisherSettings(process.env);
   const publisher = events.enabled

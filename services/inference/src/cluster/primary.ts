@@ -10,6 +10,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
+import { missingNodeFlags, NODE_FLAGS } from '../../../../shared/node-flags.js';
 import type { InferenceConfig } from '../config.js';
 import { createLogger, flushLogger } from '../logger.js';
 import { counterFrom } from '../metrics.js';
@@ -37,6 +38,11 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
   const aggregator = new AggregatorRegistry();
   const own = new Registry();
   const restarts = counterFrom(INFERENCE_METRICS.workerRestartsTotal, own);
+
+  // Workers inherit the primary's flags; one started without the service's V8 flags (a bare
+  // `node main.js`) still gives them to its workers, which hold the model and the memory.
+  const missing = missingNodeFlags(NODE_FLAGS.inference);
+  if (missing.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...missing] });
 
   const slots = new Map<string, Slot>();
   let announced = false;

@@ -1,0 +1,38 @@
+/**
+ * The V8 flags each service runs with: the one list every launcher follows. The TypeScript
+ * launchers import it (scripts/start.ts, the cluster primary's forks, bench/spawn.ts); the files
+ * that cannot (package.json scripts, systemd units, pm2 ecosystem, Kubernetes manifests and
+ * Dockerfile) spell it out and test/node-flags.test.ts checks that they spell exactly this.
+ *
+ * --max-semi-space-size=4 (MB): V8's young generation otherwise grows to 16 MB semi-spaces
+ * (32 MB committed for the new space of an idle worker, as soon as start-up garbage pushed it
+ * there). Measured in docs/benchmarks.md ("Memory"): 10-20 MB less RSS per worker, throughput
+ * within the run-to-run spread; 1-2 MB cost the batch scenario 20-40% of its throughput and
+ * promoted more to the old generation (more RSS, not less).
+ */
+export type ServiceName = 'inference' | 'exporter';
+
+export const NODE_FLAGS: Readonly<Record<ServiceName, readonly string[]>> = {
+  inference: ['--max-semi-space-size=4'],
+  exporter: ['--max-semi-space-size=4'],
+};
+
+/**
+ * Flags of `wanted` this process did not get, neither on its command line nor in NODE_OPTIONS
+ * (a flag's name counts: `--max-semi-space-size=8` is there, with another value, on purpose).
+ */
+export function missingNodeFlags(wanted: readonly string[], execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)].map(flagName);
+  return wanted.filter((f) => !given.includes(flagName(f)));
+}
+
+function flagName(flag: string): string {
+  // V8 accepts - and _ alike in flag names.
+  return flag.split('=')[0]!.replace(/_/g, '-');
+}
+
+/** The flags for a service's entry script (dist/services/<name>/src/main.js), [] for any other script. */
+export function nodeFlagsFor(script: string): readonly string[] {
+  const m = /services[\\/](inference|exporter)[\\/]src[\\/]main\.js$/.exec(script);
+  return m ? NODE_FLAGS[m[1] as ServiceName] : [];
+}
