@@ -4,6 +4,7 @@
  * when it was started without it. Memory figures themselves are the bench's business, never
  * asserted here.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -32,6 +33,13 @@ t.test('the list and its helpers', async (t) => {
   t.same(missingNodeFlags(['--max-semi-space-size=4'], [], ''), ['--max-semi-space-size=4']);
   t.same(missingNodeFlags(['--max-semi-space-size=4'], ['--max-semi-space-size=4'], ''), []);
   t.same(missingNodeFlags(['--max-semi-space-size=4'], [], '--max_semi_space_size=8'), [], 'an operator value in NODE_OPTIONS counts as given');
+});
+
+t.test('this Node accepts every flag (a Node upgrade that drops a V8 flag fails here, not at a deploy)', async (t) => {
+  for (const s of SERVICES) {
+    const r = spawnSync(process.execPath, [...NODE_FLAGS[s], '-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    t.equal(r.status, 0, `node ${NODE_FLAGS[s].join(' ')}: ${r.stderr.trim() || 'ok'}`);
+  }
 });
 
 t.test('launchers that cannot import the list spell it exactly', async (t) => {

@@ -88,7 +88,7 @@ module.exports = {
       name: 'spam-detector-inference',
       script: path.join(ROOT, 'dist', 'services', 'inference', 'src', 'main.js'),
       // V8 flags: shared/node-flags.ts is the list (test/node-flags.test.ts keeps this in step).
-      node_args: ['--max-semi-space-size=4'],
+      node_args: ['--max-semi-space-size=4', '--heap-growing-percent=20'],
       exec_mode: 'cluster',
       instances: instances(env.INFERENCE_INSTANCES),
       // pm2 sets NODE_APP_INSTANCE (0..n-1) per instance and keeps it across reloads: the
