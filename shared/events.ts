@@ -10,6 +10,7 @@
  *
  * Two kinds of frames flow from a worker:
  * - data events (request, feedback): one per fact, counted in the worker's books
+ *   (since version 2 without the worker's identity: the connection's hello carries it)
  *   (published = delivered + dropped + queued + in flight) and never silently lost;
  * - control frames (hello, stats): snapshots of state, sent only while connected; a newer one
  *   supersedes an older one, so they are not counted as events.
@@ -18,9 +19,18 @@
  */
 import type { Label } from './model-io.js';
 
-export const EVENT_SCHEMA_VERSION = 1;
+/**
+ * Version 2 (the one writers use): data events (request, feedback) no longer repeat what the
+ * connection's hello already says (worker, pid, model version) nor a timestamp nobody read, and
+ * carry times in integer microseconds and confidences in integer millionths, which are several
+ * times cheaper to format than shortest-round-trip doubles (docs/channel.md, Performance).
+ * Hello and stats frames are the same in both versions. Readers still accept version 1 frames,
+ * so an exporter upgraded first keeps counting the events of workers not yet restarted.
+ */
+export const EVENT_SCHEMA_VERSION = 2;
+export type SchemaVersion = 1 | 2;
 /** Versions this code can read. */
-export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1];
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 /** Longest frame (bytes, newline excluded) a reader accepts; longer ones are dropped whole. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -68,9 +78,12 @@ export interface PublisherBooks {
   queued_events: number;
 }
 
-/** First frame on every connection; sent again when the served model changes. */
+/**
+ * First frame on every connection; sent again when the served model changes. The exporter
+ * attributes everything a connection sends to the worker and model its latest hello named.
+ */
 export interface HelloEvent extends PublisherIdentity, PublisherBooks {
-  v: 1;
+  v: SchemaVersion;
   type: 'hello';
   ts: number; // unix ms
   model_version: string;
@@ -78,21 +91,54 @@ export interface HelloEvent extends PublisherIdentity, PublisherBooks {
   model_accuracy: number;
 }
 
+/** One prediction as the worker knows it (and as version 1 frames carried it). */
 export interface PredictionSummary {
   label: Label;
   confidence: number; // probability of the predicted label, 0.5..1
   text_length: number; // characters of the input as received
 }
 
-/** One per finished HTTP request, whatever its route or outcome. */
-export interface RequestEvent extends PublisherIdentity {
+/** One prediction in a version 2 request frame. */
+export interface PredictionFrame {
+  label: Label;
+  /** Probability of the predicted label in millionths (987654 = 0.987654), rounded. */
+  confidence_ppm: number;
+  text_length: number;
+}
+
+/** One per finished HTTP request, whatever its route or outcome (version 2). */
+export interface RequestEvent {
+  v: 2;
+  type: 'request';
+  route: EventRoute;
+  method: string;
+  status: number;
+  /** Stable error code of a non-2xx answer (from the error catalogue), absent on success. */
+  error_code?: string;
+  /** Request start to response end, whole microseconds. */
+  latency_us: number;
+  /** Time in the model, whole microseconds. */
+  inference_us?: number;
+  batch_size?: number;
+  predictions?: PredictionFrame[];
+}
+
+/** Delayed ground truth accepted by POST /feedback (version 2). */
+export interface FeedbackEvent {
+  v: 2;
+  type: 'feedback';
+  predicted: Label;
+  actual: Label;
+}
+
+/** A version 1 request frame: identity, time and model on every event, times in seconds. */
+export interface RequestEventV1 extends PublisherIdentity {
   v: 1;
   type: 'request';
   ts: number;
   route: EventRoute;
   method: string;
   status: number;
-  /** Stable error code of a non-2xx answer (from the error catalogue), absent on success. */
   error_code?: string;
   latency_s: number;
   inference_s?: number;
@@ -101,8 +147,8 @@ export interface RequestEvent extends PublisherIdentity {
   model_version: string;
 }
 
-/** Delayed ground truth accepted by POST /feedback. */
-export interface FeedbackEvent extends PublisherIdentity {
+/** A version 1 feedback frame. */
+export interface FeedbackEventV1 extends PublisherIdentity {
   v: 1;
   type: 'feedback';
   ts: number;
@@ -113,7 +159,7 @@ export interface FeedbackEvent extends PublisherIdentity {
 
 /** Periodic gauges a worker alone can know (sent every few seconds). */
 export interface StatsEvent extends PublisherIdentity, PublisherBooks {
-  v: 1;
+  v: SchemaVersion;
   type: 'stats';
   ts: number;
   active_connections: number;
@@ -123,12 +169,12 @@ export interface StatsEvent extends PublisherIdentity, PublisherBooks {
 
 /** Exporter -> worker: lines received on this connection so far (cumulative, every frame counts). */
 export interface AckFrame {
-  v: 1;
+  v: SchemaVersion;
   type: 'ack';
   received: number;
 }
 
-export type DataEvent = RequestEvent | FeedbackEvent;
+export type DataEvent = RequestEvent | FeedbackEvent | RequestEventV1 | FeedbackEventV1;
 export type ControlEvent = HelloEvent | StatsEvent;
 export type ChannelEvent = DataEvent | ControlEvent;
 export type ChannelEventType = ChannelEvent['type'];

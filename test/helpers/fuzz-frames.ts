@@ -51,28 +51,66 @@ const statsFrame = fc
 
 const helloFrame = identity.map((id) => encoder(id.worker, id.pid).hello(0.97, BOOKS).slice(0, -1));
 
+/** A version 1 request frame (workers from before schema version 2): identity, ts and model on every event. */
+const requestFrameV1 = fc
+  .record({
+    id: identity,
+    route: fc.constantFrom(...EVENT_ROUTES),
+    status: fc.integer({ min: 100, max: 599 }),
+    latency: fc.double({ min: 0, max: 30, noNaN: true }),
+    predictions: fc.array(fc.record({ label: fc.constantFrom('spam' as const, 'ham' as const), confidence: fc.double({ min: 0.5, max: 1, noNaN: true }), text_length: fc.nat(200_000) }), { maxLength: 4 }),
+  })
+  .map(({ id, route, status, latency, predictions }) =>
+    JSON.stringify({
+      v: 1,
+      type: 'request',
+      worker: id.worker,
+      pid: id.pid,
+      ts: 1_700_000_000_000,
+      route,
+      method: 'POST',
+      status,
+      latency_s: latency,
+      ...(predictions.length > 0 ? { predictions, batch_size: predictions.length, inference_s: latency / 2 } : {}),
+      model_version: 'fuzz-model-1',
+    }),
+  );
+
 /**
  * A valid frame with one field made wrong in a way the contract forbids: a status outside
- * 100-599, a negative latency, a worker id outside [A-Za-z0-9_-]{1,32}, a non-positive pid, a
- * non-numeric ts, a prediction with a bad label, a route or model version longer than 64
- * characters, a fractional batch size.
+ * 100-599, a negative or fractional latency, a prediction with a bad label or a confidence above
+ * 1, a route longer than 64 characters, a fractional batch size; in version 1 frames also a
+ * worker id outside [A-Za-z0-9_-]{1,32}, a non-positive pid, a non-numeric ts, a model version
+ * longer than 64 characters. (Version 2 data events carry no identity: those fields are ignored.)
  */
 const WRONG: Record<string, unknown> = {
+  status: 700,
+  latency_us: -1,
+  inference_us: 0.5,
+  predictions: [{ label: 'maybe', confidence_ppm: 900_000, text_length: 3 }],
+  route: 'r'.repeat(65),
+  batch_size: 1.5,
+};
+const WRONG_V1: Record<string, unknown> = {
   status: 700,
   latency_s: -1,
   worker: 'not a worker id!',
   pid: 0,
   ts: 'yesterday',
-  predictions: [{ label: 'maybe', confidence: 0.9, text_length: 3 }],
+  predictions: [{ label: 'spam', confidence: 1.5, text_length: 3 }],
   route: 'r'.repeat(65),
   batch_size: 1.5,
   model_version: 'm'.repeat(65),
 };
-const brokenField = fc.record({ base: requestFrame, field: fc.constantFrom(...Object.keys(WRONG)) }).map(({ base, field }) => {
+const breakOne = (base: string, wrong: Record<string, unknown>, field: string): string => {
   const o = JSON.parse(base) as Record<string, unknown>;
-  o[field] = WRONG[field];
+  o[field] = wrong[field];
   return JSON.stringify(o);
-});
+};
+const brokenField = fc.oneof(
+  fc.record({ base: requestFrame, field: fc.constantFrom(...Object.keys(WRONG)) }).map(({ base, field }) => breakOne(base, WRONG, field)),
+  fc.record({ base: requestFrameV1, field: fc.constantFrom(...Object.keys(WRONG_V1)) }).map(({ base, field }) => breakOne(base, WRONG_V1, field)),
+);
 
 const notObject = fc
   .oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 40 }), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }))
@@ -82,7 +120,7 @@ const notObject = fc
 const invalidJson = fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.concat([Buffer.from([0x01]), Buffer.from(b.filter((x) => x !== 0x0a))]));
 
 const unsupportedVersion = fc
-  .record({ v: fc.oneof(fc.integer({ min: 2, max: 1_000_000 }), fc.integer({ min: -1000, max: 0 }), fc.constant(1.5)), rest: requestFrame })
+  .record({ v: fc.oneof(fc.integer({ min: 3, max: 1_000_000 }), fc.integer({ min: -1000, max: 0 }), fc.constant(1.5)), rest: requestFrame })
   .map(({ v, rest }) => JSON.stringify({ ...(JSON.parse(rest) as object), v }));
 
 const unknownType = fc
@@ -96,7 +134,8 @@ const str = (a: fc.Arbitrary<string>, outcome: Outcome): fc.Arbitrary<Frame> => 
 
 export function frameArb(opts: { oversized?: boolean } = {}): fc.Arbitrary<Frame> {
   return fc.oneof(
-    { weight: 6, arbitrary: str(requestFrame, 'request') },
+    { weight: 5, arbitrary: str(requestFrame, 'request') },
+    { weight: 1, arbitrary: str(requestFrameV1, 'request') },
     { weight: 1, arbitrary: str(feedbackFrame, 'feedback') },
     { weight: 1, arbitrary: str(statsFrame, 'stats') },
     { weight: 1, arbitrary: str(helloFrame, 'hello') },

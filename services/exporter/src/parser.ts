@@ -6,7 +6,9 @@
  * lines); the fast path is the validation after it: hand-written type checks for each frame
  * type in the order the template writes them, with no schema library, no copies and no
  * allocation beyond the parsed object, and the worker id of the previous frame remembered so the
- * regex runs once per connection rather than once per event.
+ * regex runs once per connection rather than once per event. Both schema versions are read
+ * (shared/events.ts): version 2 data events carry no identity and integer times; version 1 ones
+ * (workers not restarted yet after an upgrade) are validated as they always were.
  */
 import {
   MAX_FRAME_BYTES,
@@ -32,6 +34,10 @@ function isNonNegative(x: unknown): x is number {
 
 function isUnit(x: unknown): x is number {
   return typeof x === 'number' && x >= 0 && x <= 1;
+}
+
+function isPpm(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 1e6;
 }
 
 function isShortString(x: unknown): x is string {
@@ -69,14 +75,16 @@ export class FrameParser {
     }
     if (typeof o !== 'object' || o === null || Array.isArray(o)) return 'not_object';
     const f = o as Obj;
-    if (f.v !== 1) {
-      return typeof f.v === 'number' && !SUPPORTED_SCHEMA_VERSIONS.includes(f.v) ? 'unsupported_version' : 'invalid_field';
+    const v = f.v;
+    if (v !== 2 && v !== 1) {
+      return typeof v === 'number' && !SUPPORTED_SCHEMA_VERSIONS.includes(v) ? 'unsupported_version' : 'invalid_field';
     }
     switch (f.type) {
       case 'request':
-        return this.request(f);
+        return v === 2 ? this.request(f) : this.requestV1(f);
       case 'feedback':
-        return this.identityValid(f) && isLabel(f.predicted) && isLabel(f.actual) && isShortString(f.model_version)
+        // Version 2 data events carry no identity: the connection's hello does.
+        return (v === 2 || (this.identityValid(f) && isShortString(f.model_version))) && isLabel(f.predicted) && isLabel(f.actual)
           ? (f as unknown as ChannelEvent)
           : 'invalid_field';
       case 'hello':
@@ -100,15 +108,35 @@ export class FrameParser {
     }
   }
 
-  private request(f: Obj): ChannelEvent | MalformedReason {
-    if (!this.identityValid(f)) return 'invalid_field';
-    if (!isShortString(f.route) || !isShortString(f.method) || !isShortString(f.model_version)) return 'invalid_field';
+  /** The fields both versions of a request frame share. */
+  private requestCommon(f: Obj): boolean {
+    if (!isShortString(f.route) || !isShortString(f.method)) return false;
     const status = f.status;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return 'invalid_field';
-    if (f.error_code !== undefined && !isShortString(f.error_code)) return 'invalid_field';
-    if (!isNonNegative(f.latency_s)) return 'invalid_field';
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return false;
+    if (f.error_code !== undefined && !isShortString(f.error_code)) return false;
+    return f.batch_size === undefined || isCount(f.batch_size);
+  }
+
+  private request(f: Obj): ChannelEvent | MalformedReason {
+    if (!this.requestCommon(f) || !isCount(f.latency_us)) return 'invalid_field';
+    if (f.inference_us !== undefined && !isCount(f.inference_us)) return 'invalid_field';
+    const p = f.predictions;
+    if (p !== undefined) {
+      if (!Array.isArray(p)) return 'invalid_field';
+      for (let i = 0; i < p.length; i++) {
+        const x = p[i] as Obj | null;
+        if (typeof x !== 'object' || x === null || !isLabel(x.label) || !isPpm(x.confidence_ppm) || !isCount(x.text_length)) {
+          return 'invalid_field';
+        }
+      }
+    }
+    return f as unknown as ChannelEvent;
+  }
+
+  private requestV1(f: Obj): ChannelEvent | MalformedReason {
+    if (!this.identityValid(f) || !isShortString(f.model_version)) return 'invalid_field';
+    if (!this.requestCommon(f) || !isNonNegative(f.latency_s)) return 'invalid_field';
     if (f.inference_s !== undefined && !isNonNegative(f.inference_s)) return 'invalid_field';
-    if (f.batch_size !== undefined && !isCount(f.batch_size)) return 'invalid_field';
     const p = f.predictions;
     if (p !== undefined) {
       if (!Array.isArray(p)) return 'invalid_field';
