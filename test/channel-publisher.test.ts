@@ -70,6 +70,35 @@ t.test('events published in one tick go out in a few batched writes, each acknow
   await rec.close();
 });
 
+t.test('frames arrive whole and in order across batch buffers: partly filled, reused, longer than a batch', async (t) => {
+  const path = nextSocket();
+  const rec = await recordingListener(path);
+  const pub = publisher(path, { maxBatchBytes: 2048, flushIntervalMs: 0 });
+  pub.start();
+  await waitFor(() => rec.count('hello') === 1, 'hello frame');
+  // The first text length of each event is its sequence number; every 7th event has 64
+  // predictions (~4 KiB), longer than a batch.
+  const sent: number[] = [];
+  for (let tick = 0; tick < 40; tick++) {
+    for (let i = 0; i < 1 + (tick % 9) * 5; i++) {
+      const seq = sent.length;
+      const n = seq % 7 === 3 ? 64 : 1;
+      const predictions = Array.from({ length: n }, (_, k) => ({ label: 'ham' as const, confidence: 0.75, text_length: k === 0 ? seq : k }));
+      pub.publishRequest({ ...REQUEST, batchSize: n, predictions });
+      sent.push(seq);
+    }
+    // Let some flushes happen between bursts, so written buffers are reused for later ones.
+    await new Promise((r) => setImmediate(r));
+  }
+  await waitFor(() => pub.snapshot().delivered_events === sent.length, 'all acknowledged');
+  t.same(rec.malformed, [], 'no frame cut or mixed with another');
+  const got = rec.events.filter((e) => e.type === 'request').map((e) => (e.type === 'request' && e.v === 2 ? e.predictions![0]!.text_length : -1));
+  t.same(got, sent, 'every event once, in publish order');
+  balanced(t, pub.snapshot(), 'after delivery');
+  await pub.close(1000);
+  await rec.close();
+});
+
 t.test('with no exporter the queue keeps what fits, drops the rest as "disconnected", and delivers on connect', async (t) => {
   const path = nextSocket();
   const pub = publisher(path, { queueMaxEvents: 100 });

@@ -8,7 +8,10 @@
  *   more than parsing one more line (measured on the 2-core dev VM: ~150-250 us of CPU for a
  *   process woken by a small socket write, versus ~2.5 us per event in full reads), so the
  *   interval bounds the wake-ups per worker (<= 20/s, plus one per 128 KiB) at any request rate.
- * - enqueue() takes frames from the encoder (shared/event-encode.ts), which are pure ASCII.
+ * - enqueue() takes frames from the encoder (shared/event-encode.ts), which are pure ASCII, and
+ *   copies each into the batch buffer it will be written from (a chunk of maxBatchBytes): the
+ *   queue holds bytes, not strings. A queued string would outlive a few young-generation GCs
+ *   and be promoted, so every event would cost old-generation GC work; a copied one dies young.
  * - When the socket pushes back (write() returned false) the queue waits for 'drain'; when it is
  *   full, new events are dropped and counted. Nothing else buffers: memory stays bounded
  *   whatever the exporter does.
@@ -71,6 +74,15 @@ export interface PublisherOptions {
   reconnectMaxMs?: number;
 }
 
+/** Queued frames, copied back to back into a buffer that is written as one batch. */
+interface Chunk {
+  buf: Buffer;
+  /** Bytes filled (= characters of the frames in it: frames are ASCII). */
+  used: number;
+  /** Data events in it. */
+  events: number;
+}
+
 export interface PublisherSnapshot extends PublisherBooks {
   sent: number;
   dropped: Record<DropReason, number>;
@@ -96,10 +108,12 @@ export class EventPublisher {
   private statsSource: () => WorkerStats;
   private modelAccuracy: number;
 
-  // The queue: encoded lines from `head` on.
-  private queue: string[] = [];
-  private head = 0;
+  // The queue: chunks in write order; only the last one is still being filled.
+  private chunks: Chunk[] = [];
+  private queuedEvents = 0;
   private queueBytes = 0;
+  /** A written chunk's buffer that the kernel already took, for the next chunk. */
+  private spare: Buffer | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushImmediate: NodeJS.Immediate | undefined;
 
@@ -182,18 +196,36 @@ export class EventPublisher {
   enqueue(line: string): void {
     this.published++;
     if (this.closing) return this.drop('shutdown');
-    if (line.length > MAX_FRAME_BYTES) return this.drop('oversized');
-    if (this.queue.length - this.head >= this.queueMaxEvents || this.queueBytes + line.length > this.queueMaxBytes) {
+    const n = line.length;
+    if (n > MAX_FRAME_BYTES) return this.drop('oversized');
+    if (this.queuedEvents >= this.queueMaxEvents || this.queueBytes + n > this.queueMaxBytes) {
       return this.drop(this.connected ? 'queue_full' : 'disconnected');
     }
-    // An encoded line is a V8 rope of its template pieces, several times its length in heap
-    // (measured: a full default queue held 35 MB for 8 MiB of lines with 64-text batches, 17 MB
-    // for 5 MiB of one-text events). Converting it to a number flattens it into one string, so
-    // queueBytes is what the queue really costs.
-    Number(line);
-    this.queue.push(line);
-    this.queueBytes += line.length;
+    const c = this.chunkWithRoom(n);
+    // ASCII frames: one byte per character, written straight from the (unflattened) string.
+    c.used += c.buf.write(line, c.used, 'latin1');
+    c.events++;
+    this.queuedEvents++;
+    this.queueBytes += n;
     if (this.connected) this.scheduleFlush();
+  }
+
+  /** The chunk being filled if it has `bytes` free, else a new one (a spare buffer if there is one). */
+  private chunkWithRoom(bytes: number): Chunk {
+    const chunks = this.chunks;
+    const last = chunks.length > 0 ? chunks[chunks.length - 1]! : undefined;
+    if (last !== undefined && last.used + bytes <= last.buf.length) return last;
+    // A frame longer than a batch (at most MAX_FRAME_BYTES) gets a chunk of its own size.
+    let buf: Buffer;
+    if (bytes <= this.maxBatchBytes && this.spare !== undefined) {
+      buf = this.spare;
+      this.spare = undefined;
+    } else {
+      buf = Buffer.allocUnsafe(Math.max(this.maxBatchBytes, bytes));
+    }
+    const c: Chunk = { buf, used: 0, events: 0 };
+    chunks.push(c);
+    return c;
   }
 
   private scheduleFlush(): void {
@@ -224,7 +256,7 @@ export class EventPublisher {
       published_events: this.published,
       delivered_events: this.delivered,
       dropped_events: this.droppedTotal,
-      queued_events: this.queue.length - this.head,
+      queued_events: this.queuedEvents,
     };
   }
 
@@ -241,36 +273,23 @@ export class EventPublisher {
     this.flushImmediate = undefined;
     const socket = this.socket;
     if (!this.connected || !socket || socket.writableNeedDrain) return;
-    const q = this.queue;
-    while (this.head < q.length) {
-      // At least one line per batch, however long (lines are bounded by MAX_FRAME_BYTES).
-      let bytes = q[this.head]!.length;
-      let end = this.head + 1;
-      while (end < q.length && bytes + q[end]!.length <= this.maxBatchBytes) bytes += q[end++]!.length;
-      // Frames are ASCII (shared/event-encode.ts): characters are bytes, and copying each line
-      // into one Buffer costs ~0.1 us per event at any batch size, where converting a
-      // concatenated string costs 0.3-2 us per event and grows with the batch.
-      const batch = Buffer.allocUnsafe(bytes);
-      let offset = 0;
-      for (let i = this.head; i < end; i++) {
-        offset += batch.write(q[i]!, offset, 'latin1');
-        q[i] = '';
-      }
-      const n = end - this.head;
-      this.head = end;
-      this.queueBytes -= bytes;
-      this.linesWritten += n;
-      this.sent += n;
-      if (!socket.write(batch)) break;
+    const chunks = this.chunks;
+    let i = 0;
+    while (i < chunks.length) {
+      const c = chunks[i++]!;
+      this.queuedEvents -= c.events;
+      this.queueBytes -= c.used;
+      this.linesWritten += c.events;
+      this.sent += c.events;
+      const ok = socket.write(c.used === c.buf.length ? c.buf : c.buf.subarray(0, c.used));
+      // Nothing left in Node's buffer: the kernel copied the bytes and the buffer is free again
+      // (saves allocating a batch buffer per flush).
+      if (socket.writableLength === 0 && c.buf.length === this.maxBatchBytes) this.spare = c.buf;
+      if (!ok) break;
     }
-    if (this.head === q.length) {
-      this.queue = [];
-      this.head = 0;
-      this.queueBytes = 0;
-    } else if (this.head > 4096 && this.head * 2 > q.length) {
-      this.queue = q.slice(this.head);
-      this.head = 0;
-    }
+    // The last chunk may be partly filled: once written it takes no more frames.
+    if (i === chunks.length) this.chunks = [];
+    else chunks.splice(0, i);
     this.checkIdle();
   };
 
@@ -350,7 +369,7 @@ export class EventPublisher {
       this.linesAcked = 0;
       this.controlLines = [];
       this.ackBuffer = '';
-      this.log.info({ socket: this.socketPath, queued: this.queue.length - this.head }, 'events channel connected');
+      this.log.info({ socket: this.socketPath, queued: this.queuedEvents }, 'events channel connected');
       this.writeControl(this.encoder.hello(this.modelAccuracy, this.books()));
       this.flush();
     });
@@ -375,13 +394,13 @@ export class EventPublisher {
       this.linesWritten = 0;
       this.linesAcked = 0;
       this.controlLines = [];
-      const fields = { socket: this.socketPath, unacknowledged: lost, queued: this.queue.length - this.head };
+      const fields = { socket: this.socketPath, unacknowledged: lost, queued: this.queuedEvents };
       if (this.closed) this.log.info(fields, 'events channel closed');
       else this.log.warn(fields, 'events channel lost, reconnecting');
     } else if (this.attempts === 0) {
       // Once per streak, with the reason (no exporter, the socket file removed, no permission):
       // until it connects, nothing reaches the exporter.
-      const fields = { socket: this.socketPath, code: this.lastErrorCode, queued: this.queue.length - this.head, queue_max_events: this.queueMaxEvents };
+      const fields = { socket: this.socketPath, code: this.lastErrorCode, queued: this.queuedEvents, queue_max_events: this.queueMaxEvents };
       this.log.warn(fields, 'events channel unavailable, retrying; events are queued, then dropped as "disconnected"');
     }
     this.checkIdle();
@@ -398,7 +417,7 @@ export class EventPublisher {
 
   private checkIdle(): void {
     if (this.idleWaiters.length === 0) return;
-    const idle = this.queue.length === this.head && this.linesWritten - this.linesAcked - this.controlLines.length === 0;
+    const idle = this.queuedEvents === 0 && this.linesWritten - this.linesAcked - this.controlLines.length === 0;
     if (idle || !this.connected) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -428,7 +447,7 @@ export class EventPublisher {
     const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
     // Keep (re)connecting until the queue is delivered or time is up.
-    while (timeLeft() > 0 && (this.queue.length > this.head || this.linesWritten > this.linesAcked + this.controlLines.length)) {
+    while (timeLeft() > 0 && (this.queuedEvents > 0 || this.linesWritten > this.linesAcked + this.controlLines.length)) {
       if (!this.connected) {
         if (!this.started) break;
         if (!this.connecting) this.connect();
@@ -443,11 +462,12 @@ export class EventPublisher {
     clearTimeout(this.flushTimer);
     // The exporter's mirror of these books ends on the final figures.
     this.sendStats();
-    const queued = this.queue.length - this.head;
+    const queued = this.queuedEvents;
     if (queued > 0) this.drop('shutdown', queued);
-    this.queue = [];
-    this.head = 0;
+    this.chunks = [];
+    this.queuedEvents = 0;
     this.queueBytes = 0;
+    this.spare = undefined;
     const socket = this.socket;
     if (socket) {
       await new Promise<void>((resolve) => {
@@ -499,7 +519,7 @@ export class EventPublisher {
       help: M.eventsQueueDepth.help,
       registers: [registry],
       collect() {
-        this.set(self.queue.length - self.head);
+        this.set(self.queuedEvents);
       },
     });
     new Gauge({
