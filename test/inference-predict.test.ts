@@ -104,16 +104,20 @@ t.test('the model truncation cap is not a request limit', async (t) => {
   t.equal(res.statusCode, 200);
 });
 
-/** The bundled model, recording the batch size of every call. */
-async function countingModel(): Promise<{ model: ServingModel; calls: number[] }> {
+/**
+ * The bundled model, recording the batch size of every call; `failsOn` makes a call fail when
+ * one of its texts matches, as a kernel error on one input would.
+ */
+async function countingModel(failsOn?: RegExp): Promise<{ model: ServingModel; calls: number[] }> {
   const real = await bundledModel();
   const calls: number[] = [];
   const model: ServingModel = {
     version: real.version,
     card: real.card,
     maxTextChars: real.maxTextChars,
-    predict: (texts) => {
+    predict: async (texts) => {
       calls.push(texts.length);
+      if (failsOn && texts.some((x) => failsOn.test(x))) throw new Error('kernel failed on this input');
       return real.predict(texts);
     },
   };
@@ -161,19 +165,7 @@ t.test('coalescing respects COALESCE_MAX_TEXTS and never splits a batch', async 
 });
 
 t.test('a model failure in a shared call fails only the request that caused it', async (t) => {
-  const real = await bundledModel();
-  const calls: number[] = [];
-  // The model fails on any call that holds the poisoned text, as a kernel error on one input would.
-  const model: ServingModel = {
-    version: real.version,
-    card: real.card,
-    maxTextChars: real.maxTextChars,
-    predict: async (texts) => {
-      calls.push(texts.length);
-      if (texts.some((x) => x.includes('POISON'))) throw new Error('kernel failed on this input');
-      return real.predict(texts);
-    },
-  };
+  const { model, calls } = await countingModel(/POISON/);
   const app = await makeApp({}, { model });
   t.teardown(() => app.close());
   const payloads = [{ text: HAM }, { texts: [HAM, SEED_SPAM] }, { text: 'POISON pill' }, { text: SEED_SPAM }, { texts: ['a b c', 'POISON again'] }, { text: HAM }];

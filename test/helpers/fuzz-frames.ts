@@ -27,14 +27,16 @@ const BOOKS = { published_events: 0, delivered_events: 0, dropped_events: 0, que
 
 const identity = fc.record({ worker: fc.constantFrom(...WORKERS), pid: fc.integer({ min: 1, max: 4_000_000 }) });
 
-const requestFrame = fc
-  .record({
-    id: identity,
-    route: fc.constantFrom(...EVENT_ROUTES),
-    status: fc.integer({ min: 100, max: 599 }),
-    latency: fc.double({ min: 0, max: 30, noNaN: true }),
-    predictions: fc.array(fc.record({ label: fc.constantFrom('spam' as const, 'ham' as const), confidence: fc.double({ min: 0.5, max: 1, noNaN: true }), text_length: fc.nat(200_000) }), { maxLength: 4 }),
-  })
+/** What a request event says, whichever schema version writes it. */
+const requestFields = fc.record({
+  id: identity,
+  route: fc.constantFrom(...EVENT_ROUTES),
+  status: fc.integer({ min: 100, max: 599 }),
+  latency: fc.double({ min: 0, max: 30, noNaN: true }),
+  predictions: fc.array(fc.record({ label: fc.constantFrom('spam' as const, 'ham' as const), confidence: fc.double({ min: 0.5, max: 1, noNaN: true }), text_length: fc.nat(200_000) }), { maxLength: 4 }),
+});
+
+const requestFrame = requestFields
   .map(({ id, route, status, latency, predictions }) =>
     encoder(id.worker, id.pid)
       .request({ route, method: 'POST', status, latencySeconds: latency, ...(predictions.length > 0 ? { predictions, batchSize: predictions.length, inferenceSeconds: latency / 2 } : {}) })
@@ -52,14 +54,7 @@ const statsFrame = fc
 const helloFrame = identity.map((id) => encoder(id.worker, id.pid).hello(0.97, BOOKS).slice(0, -1));
 
 /** A version 1 request frame (workers from before schema version 2): identity, ts and model on every event. */
-const requestFrameV1 = fc
-  .record({
-    id: identity,
-    route: fc.constantFrom(...EVENT_ROUTES),
-    status: fc.integer({ min: 100, max: 599 }),
-    latency: fc.double({ min: 0, max: 30, noNaN: true }),
-    predictions: fc.array(fc.record({ label: fc.constantFrom('spam' as const, 'ham' as const), confidence: fc.double({ min: 0.5, max: 1, noNaN: true }), text_length: fc.nat(200_000) }), { maxLength: 4 }),
-  })
+const requestFrameV1 = requestFields
   .map(({ id, route, status, latency, predictions }) =>
     JSON.stringify({
       v: 1,
