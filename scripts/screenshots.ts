@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
+import { nodeFlagsFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { launchChromium, watchProblems } from './browser/chromium.js';
 import { openLanding, openReport, predictInDocs, type DocsResult, type LandingValues, type ReportResult } from './browser/pages.js';
@@ -111,7 +112,7 @@ interface Service {
 }
 
 function startService(script: string, env: NodeJS.ProcessEnv): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist', script)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlagsFor(script), join(REPO_ROOT, 'dist', script)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
