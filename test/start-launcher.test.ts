@@ -9,19 +9,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { missingNodeFlags, NODE_FLAGS } from '../shared/node-flags.js';
 import { parseMetrics, scratchDir, waitFor } from './helpers/channel.js';
-import { spawnService, type SpawnedService } from './helpers/spawn.js';
+import { alive, spawnService, type SpawnedService } from './helpers/spawn.js';
 
 const dir = scratchDir('start-test-');
 const LAUNCHER = 'dist/scripts/start.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Started {
   launcher: SpawnedService;

@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { alive } from './spawn.js';
 
 export interface TestHost {
   name: string;
@@ -40,15 +41,6 @@ function cleanupSync(): void {
   for (const ns of liveNamespaces) ip(['netns', 'del', ns], true);
 }
 process.on('exit', cleanupSync);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Namespaces left by a run that was killed (its pid is in the name and no longer alive). */
 function removeStale(): void {

@@ -10,6 +10,16 @@ import { createInterface } from 'node:readline';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type EnvOverrides = Record<string, string | undefined>;
 
 export interface SpawnOptions {
