@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { runLoad, type LoadResult } from './load.js';
-import { SCRIPTS, startService, type Service } from './spawn.js';
+import { runToCompletion, SCRIPTS, startService, type Service } from './spawn.js';
 import { benchTexts } from './texts.js';
 
 async function main(): Promise<void> {
@@ -76,10 +76,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runToCompletion(main);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { runLoad } from './load.js';
-import { SCRIPTS, startService } from './spawn.js';
+import { runToCompletion, SCRIPTS, startService } from './spawn.js';
 import { benchTexts } from './texts.js';
 
 interface ProfileNode {
@@ -136,10 +136,4 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runToCompletion(main);

@@ -18,7 +18,7 @@ import { benchPipeline, benchSocket } from './exporter-ingest.js';
 import { environment, type Environment } from './environment.js';
 import { runLoad, type LoadResult } from './load.js';
 import { renderMarkdown } from './report.js';
-import { childPids, ROOT, SCRIPTS, startService, type Service } from './spawn.js';
+import { childPids, ROOT, runToCompletion, SCRIPTS, startService, type Service } from './spawn.js';
 import { benchTexts } from './texts.js';
 import { evaluateTargets, type TargetCheck } from './targets.js';
 
@@ -371,12 +371,5 @@ async function main(): Promise<void> {
 
 // Only when run as the bench's entry point, so tests and tools can import runBench.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  // Explicit exit: load-tool agents and samplers must not keep a finished run alive.
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  runToCompletion(main);
 }

@@ -106,3 +106,17 @@ export function childPids(pid: number): number[] {
     return [];
   }
 }
+
+/**
+ * Runs a bench script's main and exits explicitly (0, or 1 with the error): load-tool agents and
+ * samplers must not keep a finished run alive.
+ */
+export function runToCompletion(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
