@@ -120,16 +120,7 @@ export class FrameParser {
   private request(f: Obj): ChannelEvent | MalformedReason {
     if (!this.requestCommon(f) || !isCount(f.latency_us)) return 'invalid_field';
     if (f.inference_us !== undefined && !isCount(f.inference_us)) return 'invalid_field';
-    const p = f.predictions;
-    if (p !== undefined) {
-      if (!Array.isArray(p)) return 'invalid_field';
-      for (let i = 0; i < p.length; i++) {
-        const x = p[i] as Obj | null;
-        if (typeof x !== 'object' || x === null || !isLabel(x.label) || !isPpm(x.confidence_ppm) || !isCount(x.text_length)) {
-          return 'invalid_field';
-        }
-      }
-    }
+    if (!predictionsValid(f.predictions, confidencePpmValid)) return 'invalid_field';
     return f as unknown as ChannelEvent;
   }
 
@@ -137,16 +128,22 @@ export class FrameParser {
     if (!this.identityValid(f) || !isShortString(f.model_version)) return 'invalid_field';
     if (!this.requestCommon(f) || !isNonNegative(f.latency_s)) return 'invalid_field';
     if (f.inference_s !== undefined && !isNonNegative(f.inference_s)) return 'invalid_field';
-    const p = f.predictions;
-    if (p !== undefined) {
-      if (!Array.isArray(p)) return 'invalid_field';
-      for (let i = 0; i < p.length; i++) {
-        const x = p[i] as Obj | null;
-        if (typeof x !== 'object' || x === null || !isLabel(x.label) || !isUnit(x.confidence) || !isCount(x.text_length)) {
-          return 'invalid_field';
-        }
-      }
-    }
+    if (!predictionsValid(f.predictions, confidenceUnitValid)) return 'invalid_field';
     return f as unknown as ChannelEvent;
   }
+}
+
+// Version 2 sends confidences as whole millionths, version 1 as a 0-1 double.
+const confidencePpmValid = (x: Obj): boolean => isPpm(x.confidence_ppm);
+const confidenceUnitValid = (x: Obj): boolean => isUnit(x.confidence);
+
+/** An optional array of {label, confidence, text_length}, the confidence as its version writes it. */
+function predictionsValid(p: unknown, confidenceValid: (x: Obj) => boolean): boolean {
+  if (p === undefined) return true;
+  if (!Array.isArray(p)) return false;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i] as Obj | null;
+    if (typeof x !== 'object' || x === null || !isLabel(x.label) || !confidenceValid(x) || !isCount(x.text_length)) return false;
+  }
+  return true;
 }
