@@ -13,16 +13,23 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from './helpers/spawn.js';
-import { DASHBOARD_JSON, dashboardPanels, dashboardQueries, findBinary, readPrometheusConfig, readRuleGroups, type DashboardPanel } from './helpers/prometheus.js';
-import { ALL_METRICS } from '../shared/metrics.js';
+import { DASHBOARD_JSON, dashboardPanels, dashboardQueries, dashboardRawQueries, dashboardVariableValues, findBinary, readPrometheusConfig, readRuleGroups, type DashboardPanel } from './helpers/prometheus.js';
+import { parsePromQL, substituteVariables } from './helpers/promql.js';
+import { ALL_METRICS, EXPORTER_METRICS, INFERENCE_METRICS } from '../shared/metrics.js';
 import { renderAll, staleFiles } from '../deploy/grafana/src/generate.js';
 import { SEED_ALERTS, CONTACT_POINT } from '../deploy/grafana/src/alerting.js';
 import { DASHBOARD_TITLE, DASHBOARD_UID, DATASOURCE_UID, FOLDER_TITLE, FOLDER_UID, JOB_EXPORTER, JOB_INFERENCE } from '../deploy/grafana/src/names.js';
+import { TEMPLATE_VARIABLES } from '../deploy/grafana/src/dashboard.js';
 
 const PROVISIONING = join(REPO_ROOT, 'deploy', 'grafana', 'provisioning');
 const yaml = <T>(path: string): T => parse(readFileSync(path, 'utf8')) as T;
 
-const dashboard = JSON.parse(readFileSync(DASHBOARD_JSON, 'utf8')) as { title: string; uid: string; schemaVersion: number; templating: { list: { name: string; type: string }[] } };
+const dashboard = JSON.parse(readFileSync(DASHBOARD_JSON, 'utf8')) as {
+  title: string;
+  uid: string;
+  schemaVersion: number;
+  templating: { list: { name: string; type: string; query?: unknown; allValue?: string; includeAll?: boolean; multi?: boolean }[] };
+};
 const panels = dashboardPanels();
 const queries = dashboardQueries();
 const byTitle = (title: string): DashboardPanel => {
@@ -70,12 +77,12 @@ t.test('the dashboard keeps the seed\'s 11 panels', async (t) => {
     [null, 2, 5],
     'error-rate gauge thresholds at 2 and 5 (percent)',
   );
-  t.match(byTitle('Spam Predictions').targets?.[0]?.expr, /spam_detector_predictions_total\{result="spam"\}/);
-  t.match(byTitle('Ham Predictions').targets?.[0]?.expr, /spam_detector_predictions_total\{result="ham"\}/);
+  t.match(byTitle('Spam Predictions').targets?.[0]?.expr, /spam_detector_predictions_total\{job=~"\$job", instance=~"\$instance", result="spam"\}/);
+  t.match(byTitle('Ham Predictions').targets?.[0]?.expr, /spam_detector_predictions_total\{job=~"\$job", instance=~"\$instance", result="ham"\}/);
   for (const [q, title] of [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99']] as const) {
     t.match(byTitle(`Response Time - ${title}`).targets?.[0]?.expr, new RegExp(`^histogram_quantile\\(${q}, .*spam_detector_response_time_seconds_bucket`));
   }
-  t.match(byTitle('Requests per Minute').targets?.[0]?.expr, /rate\(spam_detector_requests_total\[\$__rate_interval\]\)\) \* 60/);
+  t.match(byTitle('Requests per Minute').targets?.[0]?.expr, /rate\(spam_detector_requests_total\{[^}]*\}\[\$__rate_interval\]\)\) \* 60/);
 });
 
 t.test('the dashboard has the added rows', async (t) => {
@@ -132,6 +139,71 @@ t.test('every query reads catalogue metrics or recorded series, and every catalo
   }
   const unshown = ALL_METRICS.map((m) => m.name).filter((n) => !used.has(n));
   t.same(unshown, [], 'every catalogue metric has a panel');
+});
+
+t.test('datasource, job and instance are template variables; no panel names a job', async (t) => {
+  const vars = dashboard.templating.list;
+  const names = vars.map((v) => v.name);
+  t.same(names, ['datasource', ...Object.values(TEMPLATE_VARIABLES)], 'variables, in order');
+  for (const v of vars.filter((x) => x.type === 'query')) {
+    t.ok(v.includeAll && v.multi && v.allValue === '.*', `${v.name}: multi-valued, "All" = .*`);
+    const query = typeof v.query === 'string' ? v.query : JSON.stringify(v.query);
+    t.match(query, /^"?label_values\(/, `${v.name}: label_values query`);
+    t.notMatch(query, new RegExp(`${JOB_EXPORTER}|${JOB_INFERENCE}`), `${v.name}: no job name in its query`);
+  }
+  const exporterNames = new Set<string>(['up']);
+  const inferenceNames = new Set<string>(['up']);
+  const withSeries = (set: Set<string>, m: { name: string; type: string }): void => {
+    set.add(m.name);
+    if (m.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) set.add(m.name + suffix);
+  };
+  for (const m of Object.values(EXPORTER_METRICS)) withSeries(exporterNames, m);
+  for (const m of Object.values(INFERENCE_METRICS)) withSeries(inferenceNames, m);
+  let checked = 0;
+  for (const q of dashboardRawQueries()) {
+    t.notMatch(q.expr, new RegExp(`${JOB_EXPORTER}|${JOB_INFERENCE}`), `${q.panel} ${q.refId}: no hard-coded job name`);
+    // Parsed with the variables still in: they sit inside string literals, where PromQL allows anything.
+    for (const sel of parsePromQL(q.expr).selectors) {
+      if (sel.name.includes(':')) continue; // recorded series: aggregated already (the constant has no labels)
+      const job = sel.matchers.get('job')?.[1];
+      const instance = sel.matchers.get('instance')?.[1];
+      const ok =
+        (exporterNames.has(sel.name) && job === '$job' && instance === '$instance') ||
+        (inferenceNames.has(sel.name) && job === '$inference_job' && instance === '$inference_instance');
+      t.ok(ok, `${q.panel} ${q.refId}: ${sel.text} is filtered by its job and instance variables`);
+      checked++;
+    }
+  }
+  t.ok(checked >= 80, `${checked} selectors checked`);
+});
+
+t.test('every panel query and Grafana alert expression parses offline (lezer-promql)', async (t) => {
+  const values = dashboardVariableValues();
+  t.same(Object.keys(values).sort(), Object.values(TEMPLATE_VARIABLES).sort(), 'every query variable gets a value');
+  // "All", and one concrete pick per variable (the job names prometheus.yml uses).
+  const picks: Record<string, string>[] = [
+    values,
+    { ...values, job: JOB_EXPORTER, inference_job: JOB_INFERENCE, instance: '127.0.0.1:8000', inference_instance: '127.0.0.1:5000', worker: '0' },
+  ];
+  const raw = dashboardRawQueries();
+  t.ok(raw.length >= 60, `${raw.length} panel queries`);
+  for (const pick of picks) {
+    for (const q of raw) {
+      const expr = substituteVariables(q.expr, pick);
+      const parsed = parsePromQL(expr);
+      t.same(parsed.errors, [], `${q.panel} ${q.refId} (job=${pick.job}) parses: ${expr}`);
+      t.ok(parsed.selectors.length > 0, `${q.panel} ${q.refId}: reads at least one series`);
+    }
+  }
+  for (const a of SEED_ALERTS) {
+    t.notMatch(a.query, /\$/, `Grafana alert ${a.title}: no template variable (Grafana alerting has none)`);
+    t.same(parsePromQL(a.query).errors, [], `Grafana alert ${a.title} parses: ${a.query}`);
+  }
+  // The parser is not lenient: a broken expression is reported.
+  for (const broken of ['sum(rate(x[5m])', 'x{job=~"$job"', 'histogram_quantile(0.5 x)', 'rate(x[5m]) >', 'no_such_function(x)']) {
+    t.not(parsePromQL(broken).errors.length, 0, `rejects ${broken}`);
+  }
+  t.throws(() => substituteVariables('x{job=~"$jbo"}', values), /undefined template variable \$jbo/, 'an undefined variable is an error, not a literal');
 });
 
 t.test('every query parses (promtool check rules on a rule file made of them)', async (t) => {

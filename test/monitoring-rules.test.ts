@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from './helpers/spawn.js';
 import { ALERTMANAGER_CONFIG, PROMETHEUS_CONFIG, PROMETHEUS_DIR, findBinary, readRuleGroups, ruleFilePaths } from './helpers/prometheus.js';
 import { ALL_METRICS } from '../shared/metrics.js';
+import { parsePromQL } from './helpers/promql.js';
 
 const TESTS_DIR = join(PROMETHEUS_DIR, 'tests');
 const RUNBOOKS = join(REPO_ROOT, 'docs', 'runbooks.md');
@@ -55,6 +56,20 @@ t.test('promtool accepts the configuration and the rule files', async (t) => {
   const rules = run('promtool', ['check', 'rules', ...ruleFilePaths()]);
   t.equal(rules.status, 0, `promtool check rules\n${rules.out}`);
   t.match(rules.out, new RegExp(`SUCCESS: ${alerts.length} rules found`), 'all alerts were read');
+});
+
+t.test('every recording and alert rule parses offline (lezer-promql), here and in the Kubernetes PrometheusRule', async (t) => {
+  const k8s = parse(readFileSync(join(REPO_ROOT, 'deploy', 'kubernetes', 'prometheusrule.yaml'), 'utf8')) as { spec: { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] } };
+  const all = [
+    ...groups.flatMap((g) => g.rules).map((r) => ({ where: 'rules/', r })),
+    ...k8s.spec.groups.flatMap((g) => g.rules).map((r) => ({ where: 'kubernetes/', r })),
+  ];
+  t.ok(all.length >= 2 * (alerts.length + records.length), `${all.length} rule expressions`);
+  for (const { where, r } of all) {
+    const parsed = parsePromQL(r.expr);
+    t.same(parsed.errors, [], `${where}${r.record ?? r.alert} parses`);
+    t.ok(parsed.selectors.length > 0 || /vector\(/.test(r.expr), `${where}${r.record ?? r.alert} reads series (or is a constant)`);
+  }
 });
 
 t.test('promtool unit tests pass', async (t) => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from './spawn.js';
+import { substituteVariables } from './promql.js';
 import {
   startAlertmanager,
   startPrometheus,
@@ -210,28 +211,31 @@ export function dashboardPanels(file = DASHBOARD_JSON): DashboardPanel[] {
   return dash.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 }
 
-/**
- * What Grafana sends to Prometheus for a panel query: its built-in interval variables and the
- * dashboard's template variables replaced. $__rate_interval is at least 4 x the datasource's
- * scrape interval (15s) = 1m; the `worker` variable's "All" is its allValue `.*`.
- */
-export function substituteGrafanaVariables(expr: string, vars: { rateInterval?: string; interval?: string } = {}): string {
-  return expr
-    .replaceAll('$__rate_interval', vars.rateInterval ?? '1m')
-    .replaceAll('$__interval', vars.interval ?? '15s')
-    .replaceAll('${worker}', '.*')
-    .replaceAll('$worker', '.*');
+/** The dashboard's template variables with the value their "All" option sends (allValue, else `.*`). */
+export function dashboardVariableValues(file = DASHBOARD_JSON): Record<string, string> {
+  const dash = JSON.parse(readFileSync(file, 'utf8')) as { templating: { list: { name: string; type: string; allValue?: string }[] } };
+  const values: Record<string, string> = {};
+  // The datasource variable only appears in datasource references, never in an expression.
+  for (const v of dash.templating.list) if (v.type !== 'datasource') values[v.name] = v.allValue ?? '.*';
+  return values;
 }
 
 export interface PanelQuery {
   panel: string;
   refId: string;
+  /** Variables substituted (what Grafana sends). */
   expr: string;
+}
+
+/** Every query of every panel as written in the JSON, variables still in. */
+export function dashboardRawQueries(file = DASHBOARD_JSON): PanelQuery[] {
+  return dashboardPanels(file).flatMap((p) => (p.targets ?? []).map((target) => ({ panel: p.title, refId: target.refId ?? 'A', expr: target.expr ?? '' })));
 }
 
 /** Every query of every panel, variables substituted. */
 export function dashboardQueries(file = DASHBOARD_JSON): PanelQuery[] {
+  const values = dashboardVariableValues(file);
   return dashboardPanels(file).flatMap((p) =>
-    (p.targets ?? []).map((target) => ({ panel: p.title, refId: target.refId ?? 'A', expr: substituteGrafanaVariables(target.expr ?? '') })),
+    (p.targets ?? []).map((target) => ({ panel: p.title, refId: target.refId ?? 'A', expr: substituteVariables(target.expr ?? '', values) })),
   );
 }

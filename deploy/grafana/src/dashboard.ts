@@ -19,22 +19,51 @@ import * as gauge from '@grafana/grafana-foundation-sdk/gauge';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import { EXPORTER_METRICS as E, INFERENCE_METRICS as I } from '../../../shared/metrics.js';
-import { DASHBOARD_TITLE, DASHBOARD_UID, JOB_EXPORTER, JOB_INFERENCE } from './names.js';
+import { DASHBOARD_TITLE, DASHBOARD_UID } from './names.js';
 
 /** Grafana picks max(4 x scrape interval, step + scrape interval): never fewer than 4 samples. */
 const RI = '$__rate_interval';
 const DS: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' };
 const WORKER = 'worker=~"$worker"';
 
+/**
+ * Template variables, as the monitoring mixins do: the scrape jobs and instances are picked in
+ * the dashboard (defaults: every job that exposes the service's metrics), so the panels work
+ * under any job name. The exporter and the inference service are two jobs with their own
+ * instances (host:8000 and host:5000), hence a job and an instance variable for each.
+ */
+export const TEMPLATE_VARIABLES = {
+  job: 'job',
+  instance: 'instance',
+  inferenceJob: 'inference_job',
+  inferenceInstance: 'inference_instance',
+  worker: 'worker',
+} as const;
+/** What every exporter series is filtered by. */
+const EXPORTER_MATCHERS = 'job=~"$job", instance=~"$instance"';
+/** What every series the inference service exposes itself is filtered by. */
+const INFERENCE_MATCHERS = 'job=~"$inference_job", instance=~"$inference_instance"';
+
+const withMatchers = (base: string) => (name: string, extra = ''): string => `${name}{${base}${extra === '' ? '' : `, ${extra}`}}`;
+/** An exporter metric's selector with the job/instance filters (and more matchers, if any). */
+const ex = withMatchers(EXPORTER_MATCHERS);
+/** A selector of a metric the inference service exposes on its own /metrics. */
+const inf = withMatchers(INFERENCE_MATCHERS);
+
 const bucket = (name: string): string => `${name}_bucket`;
 const sum = (name: string): string => `${name}_sum`;
 const count = (name: string): string => `${name}_count`;
 const rate = (selector: string, window = RI): string => `rate(${selector}[${window}])`;
 
+/** A selector: a metric name, or a name with matchers (ex, inf). */
+type Select = (name: string, extra?: string) => string;
+/** No template variables: Grafana-managed alert rules cannot use them. */
+const bare: Select = (name, extra = '') => (extra === '' ? name : `${name}{${extra}}`);
+
 /** histogram_quantile over every series of a histogram, optionally split by `by` labels. */
-function quantile(q: number, histogram: string, by: string[] = [], filter = ''): string {
+function quantile(q: number, histogram: string, by: string[] = [], select: Select = ex, extra = ''): string {
   const labels = ['le', ...by].join(', ');
-  return `histogram_quantile(${q}, sum by (${labels}) (${rate(`${bucket(histogram)}${filter}`)}))`;
+  return `histogram_quantile(${q}, sum by (${labels}) (${rate(select(bucket(histogram), extra))}))`;
 }
 
 /** a / b with the no-traffic guard: absent instead of NaN when b is 0. */
@@ -107,18 +136,33 @@ function row(title: string): dashboard.RowBuilder {
 // --- shared expressions (the Grafana-managed alert rules reuse the seed's three) ---
 
 /** Percentage of prediction requests answered non-2xx (the seed's error-rate gauge, from counters). */
-export function errorRatePercentExpr(window = RI): string {
-  return `100 * ${ratio(`sum(${rate(E.errorsTotal.name, window)})`, `sum(${rate(E.requestsTotal.name, window)})`)}`;
+export function errorRatePercentExpr(window = RI, select: Select = bare): string {
+  return `100 * ${ratio(`sum(${rate(select(E.errorsTotal.name), window)})`, `sum(${rate(select(E.requestsTotal.name), window)})`)}`;
 }
 
-export function responseTimeQuantileExpr(q: number, window = RI): string {
+export function responseTimeQuantileExpr(q: number, window = RI, select: Select = bare): string {
   const histogram = E.responseTimeSeconds.name;
-  return `histogram_quantile(${q}, sum by (le) (${rate(bucket(histogram), window)}))`;
+  return `histogram_quantile(${q}, sum by (le) (${rate(select(bucket(histogram)), window)}))`;
 }
 
 /** Host memory in use, in percent (the seed's memory panel, from the byte gauges). */
-export function memoryUsagePercentExpr(): string {
-  return `100 * ${ratio(E.hostMemoryUsedBytes.name, E.hostMemoryTotalBytes.name)}`;
+export function memoryUsagePercentExpr(select: Select = bare): string {
+  return `100 * ${ratio(select(E.hostMemoryUsedBytes.name), select(E.hostMemoryTotalBytes.name))}`;
+}
+
+/** A query variable over the label values of a metric, multi-valued, "All" meaning any value. */
+function labelVariable(name: string, label: string, metric: string, title: string): dashboard.QueryVariableBuilder {
+  const query = `label_values(${metric}, ${label})`;
+  return new dashboard.QueryVariableBuilder(name)
+    .label(title)
+    .datasource(DS)
+    .query(query)
+    .definition(query)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.NaturalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*');
 }
 
 export function buildDashboard(): dashboard.Dashboard {
@@ -139,28 +183,23 @@ export function buildDashboard(): dashboard.Dashboard {
     .withVariable(
       new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
     )
-    .withVariable(
-      new dashboard.QueryVariableBuilder('worker')
-        .label('Worker')
-        .datasource(DS)
-        .query(`label_values(${E.workerUp.name}, worker)`)
-        .definition(`label_values(${E.workerUp.name}, worker)`)
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.NaturalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
-    );
+    // Each variable lists the values of a metric only its own job exposes, so the exporter's
+    // and the inference service's jobs are told apart whatever they are called.
+    .withVariable(labelVariable(TEMPLATE_VARIABLES.job, 'job', E.publishersConnected.name, 'Exporter job'))
+    .withVariable(labelVariable(TEMPLATE_VARIABLES.instance, 'instance', `${E.publishersConnected.name}{job=~"$job"}`, 'Exporter instance'))
+    .withVariable(labelVariable(TEMPLATE_VARIABLES.inferenceJob, 'job', I.ready.name, 'Inference job'))
+    .withVariable(labelVariable(TEMPLATE_VARIABLES.inferenceInstance, 'instance', `${I.ready.name}{job=~"$inference_job"}`, 'Inference instance'))
+    .withVariable(labelVariable(TEMPLATE_VARIABLES.worker, 'worker', ex(E.workerUp.name), 'Worker'));
 
   // --- the seed's 11 panels ---
   b.withRow(row('Overview (the seed project\'s panels)'))
-    .withPanel(statPanel('Total Requests', [target(`sum(${E.requestsTotal.name})`, 'requests')], {
+    .withPanel(statPanel('Total Requests', [target(`sum(${ex(E.requestsTotal.name)})`, 'requests')], {
       description: 'Prediction requests (/predict, /invocations) since the exporter started, failed ones included.',
     }))
-    .withPanel(statPanel('Spam Predictions', [target(`sum(${P}{result="spam"})`, 'spam')], {
+    .withPanel(statPanel('Spam Predictions', [target(`sum(${ex(P, 'result="spam"')})`, 'spam')], {
       description: 'Texts predicted spam since the exporter started (a batch of n texts counts n).',
     }))
-    .withPanel(statPanel('Ham Predictions', [target(`sum(${P}{result="ham"})`, 'ham')], {
+    .withPanel(statPanel('Ham Predictions', [target(`sum(${ex(P, 'result="ham"')})`, 'ham')], {
       description: 'Texts predicted ham since the exporter started (a batch of n texts counts n).',
     }))
     .withPanel(
@@ -175,12 +214,12 @@ export function buildDashboard(): dashboard.Dashboard {
         .thresholds(thresholds([[null, 'green'], [2, 'yellow'], [5, 'red']]))
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
         .showThresholdMarkers(true)
-        .withTarget(target(errorRatePercentExpr(), 'error rate')),
+        .withTarget(target(errorRatePercentExpr(RI, ex), 'error rate')),
     )
-    .withPanel(seriesPanel('Response Time - p50', [target(responseTimeQuantileExpr(0.5), 'p50')], { unit: 's', w: 8 }))
-    .withPanel(seriesPanel('Response Time - p95', [target(responseTimeQuantileExpr(0.95), 'p95')], { unit: 's', w: 8 }))
+    .withPanel(seriesPanel('Response Time - p50', [target(responseTimeQuantileExpr(0.5, RI, ex), 'p50')], { unit: 's', w: 8 }))
+    .withPanel(seriesPanel('Response Time - p95', [target(responseTimeQuantileExpr(0.95, RI, ex), 'p95')], { unit: 's', w: 8 }))
     .withPanel(
-      seriesPanel('Response Time - p99', [target(responseTimeQuantileExpr(0.99), 'p99')], {
+      seriesPanel('Response Time - p99', [target(responseTimeQuantileExpr(0.99, RI, ex), 'p99')], {
         unit: 's',
         w: 8,
         description: 'SlowResponseTime fires when this stays above 0.5 s for 1 minute.',
@@ -188,9 +227,9 @@ export function buildDashboard(): dashboard.Dashboard {
         new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
       ),
     )
-    .withPanel(seriesPanel('CPU Usage (%)', [target(E.hostCpuUsageRatio.name, '{{instance}}')], { unit: 'percentunit', min: 0, max: 1, w: 6 }))
+    .withPanel(seriesPanel('CPU Usage (%)', [target(ex(E.hostCpuUsageRatio.name), '{{instance}}')], { unit: 'percentunit', min: 0, max: 1, w: 6 }))
     .withPanel(
-      seriesPanel('Memory Usage (%)', [target(ratio(E.hostMemoryUsedBytes.name, E.hostMemoryTotalBytes.name), '{{instance}}')], {
+      seriesPanel('Memory Usage (%)', [target(ratio(ex(E.hostMemoryUsedBytes.name), ex(E.hostMemoryTotalBytes.name)), '{{instance}}')], {
         unit: 'percentunit',
         min: 0,
         max: 1,
@@ -200,21 +239,21 @@ export function buildDashboard(): dashboard.Dashboard {
         new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
       ),
     )
-    .withPanel(statPanel('Model Accuracy', [target(`max by (model_version) (${E.modelAccuracy.name})`, '{{model_version}}')], {
+    .withPanel(statPanel('Model Accuracy', [target(`max by (model_version) (${ex(E.modelAccuracy.name)})`, '{{model_version}}')], {
       unit: 'percentunit',
       description: 'Test-split accuracy from the model card of the served model.',
     }))
     .withPanel(
       seriesPanel('Requests per Minute', [
-        target(`sum(${rate(E.requestsTotal.name)}) * 60`, 'requests/min'),
-        target(`sum(${E.requestRatePerMinute.name})`, 'last 60 s (seed gauge)', 'B'),
+        target(`sum(${rate(ex(E.requestsTotal.name))}) * 60`, 'requests/min'),
+        target(`sum(${ex(E.requestRatePerMinute.name)})`, 'last 60 s (seed gauge)', 'B'),
       ], { unit: 'reqpm', w: 6 }),
     );
 
   // --- traffic and errors ---
   b.withRow(row('Traffic and errors'))
-    .withPanel(seriesPanel('HTTP requests by route and status', [target(`sum by (route, status_code) (${rate(HTTP)})`, '{{route}} {{status_code}}')], { unit: 'reqps' }))
-    .withPanel(seriesPanel('Errors by code', [target(`sum by (code) (${rate(E.requestErrorsTotal.name)})`, '{{code}}')], { unit: 'reqps' }))
+    .withPanel(seriesPanel('HTTP requests by route and status', [target(`sum by (route, status_code) (${rate(ex(HTTP))})`, '{{route}} {{status_code}}')], { unit: 'reqps' }))
+    .withPanel(seriesPanel('Errors by code', [target(`sum by (code) (${rate(ex(E.requestErrorsTotal.name))})`, '{{code}}')], { unit: 'reqps' }))
     .withPanel(
       seriesPanel('Model (ONNX) latency', [
         target(quantile(0.5, E.inferenceLatencySeconds.name), 'p50'),
@@ -223,16 +262,16 @@ export function buildDashboard(): dashboard.Dashboard {
     )
     .withPanel(
       seriesPanel('Worker HTTP latency p99 by route', [
-        target(quantile(0.99, I.httpRequestDurationSeconds.name, ['route'], `{job="${JOB_INFERENCE}"}`), '{{route}}'),
+        target(quantile(0.99, I.httpRequestDurationSeconds.name, ['route'], inf), '{{route}}'),
       ], { unit: 's', description: 'From the inference service\'s own histogram (includes /metrics and probes).' }),
     )
-    .withPanel(seriesPanel('Active connections', [target(`sum(${E.activeConnections.name})`, 'connections')]))
+    .withPanel(seriesPanel('Active connections', [target(`sum(${ex(E.activeConnections.name)})`, 'connections')]))
     .withPanel(seriesPanel('Batch size', [target(quantile(0.5, E.batchSize.name), 'p50'), target(quantile(0.95, E.batchSize.name), 'p95', 'B')], { unit: 'short' }));
 
   // --- model behaviour ---
-  const spamShare = `(sum(${rate(`${P}{result="spam"}`)}) or 0 * sum(${rate(P)})) / (sum(${rate(P)}) > 0)`;
-  const correct = `sum(${rate(`${FB}{predicted="spam", actual="spam"}`, '1h')} or ${rate(`${FB}{predicted="ham", actual="ham"}`, '1h')})`;
-  const liveAccuracy = `(${correct} or 0 * sum(${rate(FB, '1h')})) / (sum(${rate(FB, '1h')}) > 0)`;
+  const spamShare = `(sum(${rate(ex(P, 'result="spam"'))}) or 0 * sum(${rate(ex(P))})) / (sum(${rate(ex(P))}) > 0)`;
+  const correct = `sum(${rate(ex(FB, 'predicted="spam", actual="spam"'), '1h')} or ${rate(ex(FB, 'predicted="ham", actual="ham"'), '1h')})`;
+  const liveAccuracy = `(${correct} or 0 * sum(${rate(ex(FB), '1h')})) / (sum(${rate(ex(FB), '1h')}) > 0)`;
   b.withRow(row('Model behaviour'))
     .withPanel(
       withId(new heatmap.PanelBuilder())
@@ -245,12 +284,12 @@ export function buildDashboard(): dashboard.Dashboard {
         .color(new heatmap.HeatmapColorOptionsBuilder().mode(heatmap.HeatmapColorMode.Scheme).scheme('Oranges').steps(64))
         .cellValues(new heatmap.CellValuesBuilder().unit('reqps'))
         .withTarget(
-          target(`sum by (le) (${rate(bucket(E.predictionConfidence.name))})`, '{{le}}').format(prometheus.PromQueryFormat.Heatmap),
+          target(`sum by (le) (${rate(ex(bucket(E.predictionConfidence.name)))})`, '{{le}}').format(prometheus.PromQueryFormat.Heatmap),
         ),
     )
     .withPanel(
       seriesPanel('Mean confidence by predicted label', [
-        target(ratio(`sum by (result) (${rate(sum(E.predictionConfidence.name))})`, `sum by (result) (${rate(count(E.predictionConfidence.name))})`), '{{result}}'),
+        target(ratio(`sum by (result) (${rate(ex(sum(E.predictionConfidence.name)))})`, `sum by (result) (${rate(ex(count(E.predictionConfidence.name)))})`), '{{result}}'),
       ], { unit: 'percentunit', max: 1 }),
     )
     .withPanel(
@@ -267,30 +306,29 @@ export function buildDashboard(): dashboard.Dashboard {
     .withPanel(
       seriesPanel('Live accuracy (feedback, 1h) vs model card', [
         target(liveAccuracy, 'live accuracy (1h)'),
-        target(`max by (model_version) (${E.modelAccuracy.name})`, 'model card {{model_version}}', 'B'),
+        target(`max by (model_version) (${ex(E.modelAccuracy.name)})`, 'model card {{model_version}}', 'B'),
       ], {
         unit: 'percentunit',
         max: 1,
         description: 'Correct share of the predictions that received ground truth via POST /feedback over the last hour. LiveAccuracyLow fires 5 points under the card.',
       }),
     )
-    .withPanel(seriesPanel('Feedback by predicted and actual label', [target(`sum by (predicted, actual) (${rate(FB)})`, 'predicted {{predicted}}, actual {{actual}}')], { unit: 'reqps' }))
+    .withPanel(seriesPanel('Feedback by predicted and actual label', [target(`sum by (predicted, actual) (${rate(ex(FB))})`, 'predicted {{predicted}}, actual {{actual}}')], { unit: 'reqps' }))
     .withPanel(
       seriesPanel('Input length (characters)', [
         target(quantile(0.5, E.inputLengthCharacters.name), 'p50'),
         target(quantile(0.95, E.inputLengthCharacters.name), 'p95', 'B'),
       ], { unit: 'short' }),
     )
-    .withPanel(seriesPanel('Predictions by label', [target(`sum by (result) (${rate(P)})`, '{{result}}')], { unit: 'short', w: 16 }))
+    .withPanel(seriesPanel('Predictions by label', [target(`sum by (result) (${rate(ex(P))})`, '{{result}}')], { unit: 'short', w: 16 }))
     .withPanel(
       statPanel('Model version served', [
-        target(`count by (model_version) (${E.modelInfo.name})`, '{{model_version}} (exporter: workers)'),
-        target(`count by (model_version) (${I.inferenceModelInfo.name})`, '{{model_version}} (inference)', 'B'),
+        target(`count by (model_version) (${ex(E.modelInfo.name)})`, '{{model_version}} (exporter: workers)'),
+        target(`count by (model_version) (${inf(I.inferenceModelInfo.name)})`, '{{model_version}} (inference)', 'B'),
       ], { w: 8, h: 8, description: 'Model versions the connected workers serve; two versions at once mean a rollout is in progress.' }),
     );
 
   // --- event channel and exporter ---
-  const inf = (name: string): string => `${name}{job="${JOB_INFERENCE}"}`;
   b.withRow(row('Event channel and exporter'))
     .withPanel(
       seriesPanel('Events published, delivered and dropped (inference)', [
@@ -300,24 +338,24 @@ export function buildDashboard(): dashboard.Dashboard {
         target(`sum by (reason) (${rate(inf(I.eventsDroppedTotal.name))})`, 'dropped: {{reason}}', 'D'),
       ], { unit: 'ops', description: 'Each worker\'s books: published = delivered + dropped + queued + in flight. Any drop is a request the exporter does not count.' }),
     )
-    .withPanel(seriesPanel('Events received by type (exporter)', [target(`sum by (type) (${rate(E.eventsReceivedTotal.name)})`, '{{type}}')], { unit: 'ops' }))
-    .withPanel(seriesPanel('Malformed frames by reason', [target(`sum by (reason) (${rate(E.eventsMalformedTotal.name)})`, '{{reason}}')], { unit: 'ops' }))
+    .withPanel(seriesPanel('Events received by type (exporter)', [target(`sum by (type) (${rate(ex(E.eventsReceivedTotal.name))})`, '{{type}}')], { unit: 'ops' }))
+    .withPanel(seriesPanel('Malformed frames by reason', [target(`sum by (reason) (${rate(ex(E.eventsMalformedTotal.name))})`, '{{reason}}')], { unit: 'ops' }))
     .withPanel(
       seriesPanel('Publisher queue depth', [
         target(`max by (worker) (${inf(I.eventsQueueDepth.name)})`, 'worker {{worker}} (inference)'),
-        target(`max by (worker) (${E.publisherQueuedEvents.name})`, 'worker {{worker}} (exporter view)', 'B'),
+        target(`max by (worker) (${ex(E.publisherQueuedEvents.name)})`, 'worker {{worker}} (exporter view)', 'B'),
       ], { w: 6 }),
     )
     .withPanel(
       seriesPanel('Channel connected / publishers', [
         target(`sum(${inf(I.eventsChannelConnected.name)})`, 'workers connected (inference view)'),
-        target(`sum(${E.publishersConnected.name})`, 'publishers (exporter view)', 'B'),
+        target(`sum(${ex(E.publishersConnected.name)})`, 'publishers (exporter view)', 'B'),
       ], { w: 6 }),
     )
     .withPanel(
       seriesPanel('Last event age', [
-        target(`max(${E.lastEventAgeSeconds.name})`, 'age'),
-        target(`time() - max(${E.lastEventTimestampSeconds.name})`, 'now - last event timestamp', 'B'),
+        target(`max(${ex(E.lastEventAgeSeconds.name)})`, 'age'),
+        target(`time() - max(${ex(E.lastEventTimestampSeconds.name)})`, 'now - last event timestamp', 'B'),
       ], {
         unit: 's',
         w: 6,
@@ -326,68 +364,68 @@ export function buildDashboard(): dashboard.Dashboard {
     )
     .withPanel(
       seriesPanel('Scrape health and collector errors', [
-        target(`up{job=~"${JOB_INFERENCE}|${JOB_EXPORTER}"}`, 'up {{job}}'),
-        target(`sum by (collector) (${rate(E.collectorErrorsTotal.name)})`, 'collector errors/s: {{collector}}', 'B'),
+        target(`${ex('up')} or ${inf('up')}`, 'up {{job}} {{instance}}'),
+        target(`sum by (collector) (${rate(ex(E.collectorErrorsTotal.name))})`, 'collector errors/s: {{collector}}', 'B'),
       ], { min: 0, w: 6 }),
     );
 
   // --- load shedding and readiness ---
-  const http503Share = `(sum(${rate(`${HTTP}{status_code="503"}`)}) or 0 * sum(${rate(HTTP)})) / (sum(${rate(HTTP)}) > 0)`;
+  const http503Share = `(sum(${rate(ex(HTTP, 'status_code="503"'))}) or 0 * sum(${rate(ex(HTTP))})) / (sum(${rate(ex(HTTP))}) > 0)`;
   b.withRow(row('Load shedding and readiness'))
-    .withPanel(seriesPanel('Load shed (worker counter)', [target(`sum by (worker) (${rate(I.loadShedTotal.name)})`, 'worker {{worker}}')], { unit: 'reqps' }))
+    .withPanel(seriesPanel('Load shed (worker counter)', [target(`sum by (worker) (${rate(inf(I.loadShedTotal.name))})`, 'worker {{worker}}')], { unit: 'reqps' }))
     .withPanel(seriesPanel('503 share of all requests', [target(http503Share, '503 share')], { unit: 'percentunit', min: 0 }))
     .withPanel(
       seriesPanel('Ready', [
-        target(`min by (worker) (${I.ready.name}{job="${JOB_INFERENCE}"})`, 'worker {{worker}} (own gauge)'),
-        target(`sum(${E.workerReady.name})`, 'workers ready (exporter view)', 'B'),
+        target(`min by (worker) (${inf(I.ready.name)})`, 'worker {{worker}} (own gauge)'),
+        target(`sum(${ex(E.workerReady.name)})`, 'workers ready (exporter view)', 'B'),
       ], { min: 0 }),
     );
 
   // --- per worker ---
   b.withRow(row('Per worker'))
-    .withPanel(seriesPanel('Worker CPU (cores)', [target(`${E.workerCpuUsageRatio.name}{${WORKER}}`, 'worker {{worker}}')], { unit: 'short', min: 0 }))
-    .withPanel(seriesPanel('Worker resident memory', [target(`${E.workerResidentMemoryBytes.name}{${WORKER}}`, 'worker {{worker}}')], { unit: 'bytes', min: 0 }))
+    .withPanel(seriesPanel('Worker CPU (cores)', [target(ex(E.workerCpuUsageRatio.name, WORKER), 'worker {{worker}}')], { unit: 'short', min: 0 }))
+    .withPanel(seriesPanel('Worker resident memory', [target(ex(E.workerResidentMemoryBytes.name, WORKER), 'worker {{worker}}')], { unit: 'bytes', min: 0 }))
     .withPanel(
       seriesPanel('Worker up / ready (exporter view)', [
-        target(`${E.workerUp.name}{${WORKER}}`, 'up {{worker}}'),
-        target(`${E.workerReady.name}{${WORKER}}`, 'ready {{worker}}', 'B'),
+        target(ex(E.workerUp.name, WORKER), 'up {{worker}}'),
+        target(ex(E.workerReady.name, WORKER), 'ready {{worker}}', 'B'),
       ], { min: 0, max: 1 }),
     )
     .withPanel(
       seriesPanel('Event books by worker (exporter view)', [
-        target(`${E.publisherPublishedEvents.name}{${WORKER}}`, 'published {{worker}}'),
-        target(`${E.publisherDeliveredEvents.name}{${WORKER}}`, 'delivered {{worker}}', 'B'),
-        target(`${E.publisherDroppedEvents.name}{${WORKER}}`, 'dropped {{worker}}', 'C'),
+        target(ex(E.publisherPublishedEvents.name, WORKER), 'published {{worker}}'),
+        target(ex(E.publisherDeliveredEvents.name, WORKER), 'delivered {{worker}}', 'B'),
+        target(ex(E.publisherDroppedEvents.name, WORKER), 'dropped {{worker}}', 'C'),
       ], { w: 8, description: 'Totals each worker reports in its hello/stats frames since it started.' }),
     )
     .withPanel(
-      seriesPanel('Worker restarts (1h)', [target(`sum by (worker) (increase(${I.workerRestartsTotal.name}{${WORKER}}[1h]))`, 'worker {{worker}}')], {
+      seriesPanel('Worker restarts (1h)', [target(`sum by (worker) (increase(${inf(I.workerRestartsTotal.name, WORKER)}[1h]))`, 'worker {{worker}}')], {
         w: 8,
         description: 'Workers the cluster primary re-forked after they died (WORKERS > 1). No data: no worker has died since the primary started.',
       }),
     )
-    .withPanel(seriesPanel('Requests answered per worker', [target(`sum by (worker) (${rate(`${count(I.httpRequestDurationSeconds.name)}{job="${JOB_INFERENCE}", ${WORKER}}`)})`, 'worker {{worker}}')], { unit: 'reqps', w: 8 }));
+    .withPanel(seriesPanel('Requests answered per worker', [target(`sum by (worker) (${rate(inf(count(I.httpRequestDurationSeconds.name), WORKER))})`, 'worker {{worker}}')], { unit: 'reqps', w: 8 }));
 
   // --- host saturation ---
   b.withRow(row('Host saturation'))
     .withPanel(
       seriesPanel('Disk usage', [
-        target(ratio(E.hostDiskUsedBytes.name, `(${E.hostDiskUsedBytes.name} + ${E.hostDiskAvailableBytes.name})`), '{{mountpoint}} (as df)'),
-        target(`1 - ${ratio(E.hostDiskAvailableBytes.name, E.hostDiskSizeBytes.name)}`, '{{mountpoint}} (incl. reserved)', 'B'),
+        target(ratio(ex(E.hostDiskUsedBytes.name), `(${ex(E.hostDiskUsedBytes.name)} + ${ex(E.hostDiskAvailableBytes.name)})`), '{{mountpoint}} (as df)'),
+        target(`1 - ${ratio(ex(E.hostDiskAvailableBytes.name), ex(E.hostDiskSizeBytes.name))}`, '{{mountpoint}} (incl. reserved)', 'B'),
       ], { unit: 'percentunit', min: 0, max: 1 }),
     )
     .withPanel(
       seriesPanel('Host memory', [
-        target(E.hostMemoryUsedBytes.name, 'used'),
-        target(E.hostMemoryTotalBytes.name, 'total', 'B'),
+        target(ex(E.hostMemoryUsedBytes.name), 'used'),
+        target(ex(E.hostMemoryTotalBytes.name), 'total', 'B'),
       ], { unit: 'bytes', min: 0 }),
     )
     .withPanel(
       seriesPanel('Seed gauges (percent)', [
-        target(E.cpuUsagePercent.name, 'cpu'),
-        target(E.memoryUsagePercent.name, 'memory', 'B'),
-        target(E.diskUsagePercent.name, 'disk', 'C'),
-        target(E.errorRatePercent.name, 'error rate (60 s)', 'D'),
+        target(ex(E.cpuUsagePercent.name), 'cpu'),
+        target(ex(E.memoryUsagePercent.name), 'memory', 'B'),
+        target(ex(E.diskUsagePercent.name), 'disk', 'C'),
+        target(ex(E.errorRatePercent.name), 'error rate (60 s)', 'D'),
       ], { unit: 'percent', description: 'The seed project\'s percent gauges, kept for its users; the panels above use the base-unit metrics.' }),
     );
 
