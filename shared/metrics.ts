@@ -147,6 +147,10 @@ export const INFERENCE_METRICS = {
     help: '1 when this worker is ready: model loaded and not under pressure.' }),
   inferenceModelInfo: def({ owner: 'inference', name: `${P}inference_model_info`, type: 'gauge', labelNames: ['model_version'],
     help: 'Always 1, labelled with the model version this worker serves.' }),
+  captureRecordsTotal: def({ owner: 'inference', name: `${P}capture_records_total`, type: 'counter', labelNames: ['type'],
+    help: 'Capture records (CAPTURE_DIR) this worker wrote, by type: prediction (a sampled text) or feedback (its label). 0 while capture is off.' }),
+  captureDroppedTotal: def({ owner: 'inference', name: `${P}capture_dropped_total`, type: 'counter', labelNames: ['reason'],
+    help: 'Capture records dropped instead of written, by reason (queue_full, write_error, shutdown); a request is never delayed or failed by capture.' }),
   workerRestartsTotal: def({ owner: 'inference', name: `${P}inference_worker_restarts_total`, type: 'counter', labelNames: ['worker'],
     help: 'Inference workers the node:cluster primary re-forked after they died, by worker slot.' }),
 } as const satisfies Record<string, MetricDef>;

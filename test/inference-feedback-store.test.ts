@@ -28,9 +28,9 @@ t.test('accepted, duplicate, unknown, expired, eviction', async (t) => {
   const [p1, p2, p3, p4] = [ids.predictionId(), ids.predictionId(), ids.predictionId(), ids.predictionId()];
   store.record(p1, 'spam');
   store.record(p2, 'ham');
-  t.same(store.resolve(p1, 'ham'), { status: 'accepted', predicted: 'spam' });
+  t.same(store.resolve(p1, 'ham'), { status: 'accepted', predicted: 'spam', captured: false });
   t.same(store.resolve(p1, 'spam'), { status: 'duplicate', predicted: 'spam', actual: 'ham' });
-  t.same(store.resolve(p2, 'spam'), { status: 'accepted', predicted: 'ham' });
+  t.same(store.resolve(p2, 'spam'), { status: 'accepted', predicted: 'ham', captured: false });
   t.same(store.resolve(p2, 'ham'), { status: 'duplicate', predicted: 'ham', actual: 'spam' });
   t.same(store.resolve(`${p1.slice(0, -1)}01`, 'ham'), { status: 'unknown' }, 'a zero-padded id is not the prediction');
   t.same(store.resolve('not-an-id', 'ham'), { status: 'unknown' });
@@ -40,7 +40,7 @@ t.test('accepted, duplicate, unknown, expired, eviction', async (t) => {
   // lru-cache reuses a clock reading for ttlResolution (1 ms of real time).
   await new Promise((r) => setTimeout(r, 5));
   t.same(store.resolve(p1, 'ham'), { status: 'expired' }, 'feedback does not refresh the age');
-  t.same(store.resolve(p3, 'ham'), { status: 'accepted', predicted: 'spam' });
+  t.same(store.resolve(p3, 'ham'), { status: 'accepted', predicted: 'spam', captured: false });
   store.record(p4, 'ham');
   t.equal(store.size, 3, 'bounded');
   // As with the object-per-entry store this replaced: a stale lookup is not a use.
@@ -51,5 +51,5 @@ t.test('accepted, duplicate, unknown, expired, eviction', async (t) => {
 t.test('without keyOf, ids are kept as strings', async (t) => {
   const store = new FeedbackStore({ maxEntries: 10, ttlMs: 60_000 });
   store.record('x.y.z', 'spam');
-  t.same(store.resolve('x.y.z', 'ham'), { status: 'accepted', predicted: 'spam' });
+  t.same(store.resolve('x.y.z', 'ham'), { status: 'accepted', predicted: 'spam', captured: false });
 });

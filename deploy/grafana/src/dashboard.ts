@@ -363,6 +363,16 @@ export function buildDashboard(): dashboard.Dashboard {
       }),
     )
     .withPanel(
+      seriesPanel('Capture: records written and dropped', [
+        target(`sum by (type) (${rate(inf(I.captureRecordsTotal.name))})`, 'written: {{type}}'),
+        target(`sum by (reason) (${rate(inf(I.captureDroppedTotal.name))})`, 'dropped: {{reason}}', 'B'),
+      ], {
+        unit: 'ops',
+        w: 6,
+        description: 'Texts sampled for labelling (CAPTURE_DIR, docs/capture.md) and their feedback records; 0 while capture is off. A drop never delays or fails a request.',
+      }),
+    )
+    .withPanel(
       seriesPanel('Scrape health and collector errors', [
         target(`${ex('up')} or ${inf('up')}`, 'up {{job}} {{instance}}'),
         target(`sum by (collector) (${rate(ex(E.collectorErrorsTotal.name))})`, 'collector errors/s: {{collector}}', 'B'),

@@ -18,6 +18,8 @@ import { FeedbackStore } from './feedback-store.js';
 import { createIdSource, isSafeRequestId, type IdSource } from './ids.js';
 import { createProcessRegistry } from './metrics.js';
 import { createPredictor } from './predictor.js';
+import { CaptureWriter, registerCaptureMetrics } from './capture/writer.js';
+import type { CaptureSettings } from './capture/settings.js';
 import type { ServingModel } from './serving-model.js';
 import { errorBodySchema, predictionSchema } from './http/schemas.js';
 import { useStrictJsonParser } from './http/json-body.js';
@@ -50,7 +52,12 @@ export interface AppDeps {
   now?: () => number;
   /** The channel to the exporter (events/): one event per finished request. Absent: no events. */
   publisher?: EventPublisher;
+  /** Capture of scored texts (capture/, CAPTURE_DIR). Absent: off. */
+  capture?: CaptureSettings;
 }
+
+/** Bound of the capture flush when the app closes (after the last request). */
+const CAPTURE_FLUSH_TIMEOUT_MS = 2000;
 
 let serviceVersion: string | undefined;
 function readServiceVersion(): string {
@@ -104,10 +111,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  const captureCounters = registerCaptureMetrics(registry);
+  const capture = deps.capture
+    ? new CaptureWriter(deps.capture, { worker: config.workerId, counters: captureCounters, log: app.log })
+    : undefined;
+
   const context: InferenceContext = {
     config,
     model,
     ids,
+    capture,
     store: new FeedbackStore({
       maxEntries: config.feedbackMaxEntries,
       ttlMs: config.feedbackTtlSeconds * 1000,
@@ -142,9 +155,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   await app.register(modelReportRoutes);
   await app.register(predictRoutes, {
-    predictor: createPredictor(model, ids, context.store, { coalesceMaxTexts: config.coalesceMaxTexts }),
+    predictor: createPredictor(model, ids, context.store, { coalesceMaxTexts: config.coalesceMaxTexts, capture }),
   });
   await app.register(feedbackRoutes);
+
+  if (capture) {
+    capture.start();
+    // onClose runs once the server has closed: the last requests' texts are in the queue.
+    app.addHook('onClose', async () => capture.close(CAPTURE_FLUSH_TIMEOUT_MS));
+  }
 
   return app;
 }

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceConfig } from './config.js';
 import type { FeedbackStore } from './feedback-store.js';
+import type { CaptureWriter } from './capture/writer.js';
 import type { IdSource } from './ids.js';
 import type { ServingModel } from './serving-model.js';
 import type { ClusterLink } from './cluster/link.js';
@@ -19,6 +20,8 @@ export interface InferenceContext {
   readonly model: ServingModel;
   readonly ids: IdSource;
   readonly store: FeedbackStore;
+  /** Capture of scored texts (CAPTURE_DIR), when on. */
+  readonly capture: CaptureWriter | undefined;
   readonly lifecycle: Lifecycle;
   /** Present in a node:cluster worker: reaches the primary and the other workers. */
   readonly cluster: ClusterLink | undefined;

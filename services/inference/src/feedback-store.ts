@@ -15,7 +15,7 @@ import { LRUCache } from 'lru-cache';
 import type { Label } from '../../../shared/model-io.js';
 
 export type FeedbackLookup =
-  | { status: 'accepted'; predicted: Label }
+  | { status: 'accepted'; predicted: Label; /** The prediction's text was captured (CAPTURE_DIR). */ captured: boolean }
   | { status: 'unknown' }
   | { status: 'expired' }
   | { status: 'duplicate'; predicted: Label; actual: Label };
@@ -32,14 +32,15 @@ export interface FeedbackStoreOptions {
   now?: () => number;
 }
 
-/** Bit 0: predicted (0 ham, 1 spam); bits 1-2: actual (0 none, 1 ham, 2 spam). */
+/** Bit 0: predicted (0 ham, 1 spam); bits 1-2: actual (0 none, 1 ham, 2 spam); bit 3: captured. */
 const PREDICTED_SPAM = 1;
 const ACTUAL_SHIFT = 1;
+const CAPTURED = 8;
 
 const labelBit = (label: Label): number => (label === 'spam' ? 1 : 0);
 const predictedOf = (packed: number): Label => (packed & PREDICTED_SPAM ? 'spam' : 'ham');
 const actualOf = (packed: number): Label | undefined => {
-  const a = packed >> ACTUAL_SHIFT;
+  const a = (packed >> ACTUAL_SHIFT) & 3;
   return a === 0 ? undefined : a === 2 ? 'spam' : 'ham';
 };
 
@@ -63,8 +64,8 @@ export class FeedbackStore {
     return this.cache.size;
   }
 
-  record(id: string, predicted: Label): void {
-    this.cache.set(this.keyOf(id), labelBit(predicted));
+  record(id: string, predicted: Label, captured = false): void {
+    this.cache.set(this.keyOf(id), labelBit(predicted) | (captured ? CAPTURED : 0));
   }
 
   resolve(id: string, actual: Label): FeedbackLookup {
@@ -79,6 +80,6 @@ export class FeedbackStore {
     // get() has already made it the most recent entry; noUpdateTTL keeps its age (the TTL still
     // counts from the prediction, not from its feedback).
     this.cache.set(key, packed | ((labelBit(actual) + 1) << ACTUAL_SHIFT), { noUpdateTTL: true });
-    return { status: 'accepted', predicted };
+    return { status: 'accepted', predicted, captured: (packed & CAPTURED) !== 0 };
   }
 }

@@ -16,6 +16,7 @@ import type { RequestOutcome } from './outcome.js';
 import type { ModelPrediction, ServingModel } from './serving-model.js';
 import type { FeedbackStore } from './feedback-store.js';
 import type { IdSource } from './ids.js';
+import type { CaptureWriter } from './capture/writer.js';
 
 export interface ApiPrediction {
   id: string;
@@ -33,6 +34,8 @@ export interface Predictor {
 export interface PredictorOptions {
   /** Most texts one model call may combine from several requests; 1 disables coalescing. */
   coalesceMaxTexts: number;
+  /** Sampled texts are captured with their prediction (CAPTURE_DIR); never awaited. */
+  capture?: CaptureWriter | undefined;
 }
 
 interface Job {
@@ -43,6 +46,7 @@ interface Job {
 
 export function createPredictor(model: ServingModel, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
   const version = model.version;
+  const capture = opts.capture;
   const queue: Job[] = [];
   let flushScheduled = false;
   let running = false;
@@ -107,7 +111,9 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
         const label: Label = prediction.labels[offset + i] === 'spam' ? 'spam' : 'ham';
         const confidence = label === 'spam' ? spam : ham;
         const id = ids.predictionId();
-        store.record(id, label);
+        const captured = capture !== undefined && capture.sample();
+        if (captured) capture.prediction(id, texts[i]!, version, spam, label);
+        store.record(id, label, captured);
         items[i] = { id, prediction: label, confidence, probabilities: { ham, spam }, model_version: version, inference_time_ms: ms };
         summaries[i] = { label, confidence, text_length: texts[i]!.length };
       }

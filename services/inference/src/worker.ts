@@ -4,6 +4,8 @@
  * the listener after SHUTDOWN_LISTEN_DELAY_MS, finish in-flight requests, flush events, exit 0.
  * Used alone (WORKERS=1, pm2, systemd instances) or as a node:cluster worker.
  */
+import { prepareCaptureDir } from './capture/writer.js';
+import { readCaptureSettings, type CaptureSettings } from './capture/settings.js';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
@@ -70,7 +72,27 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
     : undefined;
   publisher?.start();
 
-  const app = await buildApp({ config, model, logger, registry, ...(link ? { cluster: link } : {}), ...(publisher ? { publisher } : {}) });
+  let capture: CaptureSettings | undefined;
+  try {
+    capture = readCaptureSettings(process.env);
+    if (capture) prepareCaptureDir(capture.dir);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal({ err }, message);
+    process.stderr.write(`spam-detector inference: ${message}\n`);
+    return exitWith(logger, 1);
+  }
+  if (capture) logger.info({ dir: capture.dir, rate: capture.rate, max_bytes: capture.maxBytes, max_age_ms: capture.maxAgeMs }, 'capturing a sample of texts');
+
+  const app = await buildApp({
+    config,
+    model,
+    logger,
+    registry,
+    ...(link ? { cluster: link } : {}),
+    ...(publisher ? { publisher } : {}),
+    ...(capture ? { capture } : {}),
+  });
   let url: string;
   try {
     url = await app.listen({ host: config.host, port: config.port });

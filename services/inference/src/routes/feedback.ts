@@ -19,10 +19,17 @@ interface FeedbackBody {
 const FORWARD_TIMEOUT_MS = 2000;
 
 export const feedbackRoutes: FastifyPluginAsync = async (app) => {
-  const { config, store, cluster } = app.inference;
+  const { config, store, cluster, capture } = app.inference;
   const self = config.workerId;
 
-  cluster?.serveFeedback((id, label) => store.resolve(id, label));
+  // In the worker that made the prediction (and holds it in its store): a captured prediction's
+  // label is appended to this worker's capture file.
+  const resolveHere = (id: string, label: Label): FeedbackLookup => {
+    const result = store.resolve(id, label);
+    if (result.status === 'accepted' && result.captured) capture?.feedback(id, label);
+    return result;
+  };
+  cluster?.serveFeedback(resolveHere);
 
   app.post<{ Body: FeedbackBody }>(
     '/feedback',
@@ -67,7 +74,7 @@ export const feedbackRoutes: FastifyPluginAsync = async (app) => {
 
       let result: FeedbackLookup;
       if (owner === self || cluster === undefined) {
-        result = store.resolve(id, label);
+        result = resolveHere(id, label);
       } else {
         const forwarded = await cluster.forwardFeedback(owner, id, label, FORWARD_TIMEOUT_MS);
         if (forwarded.status === 'timeout') {
