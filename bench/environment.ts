@@ -1,4 +1,5 @@
 /** The machine and versions a bench run ran on, so two result files can be compared honestly. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ export interface Environment {
   kernel: string;
   node: string;
   versions: Record<string, string>;
+  /** `wrk --version`'s first line. */
+  loadGenerator: string;
   /** 1, 5 and 15-minute load averages when the run started (the machine is shared). */
   loadAverageStart: number[];
 }
@@ -23,6 +26,12 @@ function pkgVersion(name: string): string {
   }
 }
 
+function wrkVersion(): string {
+  // wrk prints its version with the usage text and exits 1.
+  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n')[0]?.trim() || 'wrk not found';
+}
+
 export function environment(): Environment {
   const c = cpus();
   return {
@@ -31,7 +40,8 @@ export function environment(): Environment {
     memoryBytes: totalmem(),
     kernel: release(),
     node: process.version,
-    versions: Object.fromEntries(['onnxruntime-node', 'fastify', 'prom-client', 'autocannon', 'pino'].map((n) => [n, pkgVersion(n)])),
+    versions: Object.fromEntries(['onnxruntime-node', 'fastify', 'prom-client', 'pino'].map((n) => [n, pkgVersion(n)])),
     loadAverageStart: loadavg(),
+    loadGenerator: wrkVersion(),
   };
 }

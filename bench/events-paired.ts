@@ -1,6 +1,6 @@
 /**
  * Publishing overhead, paired: an events-on and an events-off inference (EVENTS_ENABLED=false)
- * loaded AT THE SAME TIME, each by its own autocannon run with half the connections, so both see
+ * loaded AT THE SAME TIME, each by its own wrk run with half the connections, so both see
  * the same machine in every round. `npm run bench` interleaves on and off runs instead, and on a
  * shared machine a process's CPU per request moves by +-20% between consecutive rounds, far more
  * than the few percent being measured; here that drift hits both sides of a round alike.

@@ -1,29 +1,39 @@
 /**
- * One load run: autocannon (programmatic) against a URL for a fixed duration, with latencies kept
- * at microsecond resolution (autocannon's own histogram is whole milliseconds, too coarse for a
- * 2 ms p99 target) and the CPU and RSS of each measured process sampled with pidusage.
+ * One load run: wrk (bench/wrk.ts) against a URL for a fixed duration, with the CPU time of each
+ * measured process read from /proc/<pid>/stat before and after, their RSS sampled from
+ * /proc/<pid>/status every 500 ms, and the load generator's own CPU from inside wrk.
  */
-import autocannon from 'autocannon';
-import * as hdr from 'hdr-histogram-js';
-import pidusage from 'pidusage';
+import { readFileSync } from 'node:fs';
+import { clockTicksPerSecond, startWrk } from './wrk.js';
 
 export interface ProcessUsage {
   name: string;
   pid: number;
   /** Cores used on average over the run (CPU seconds / wall seconds): 1.0 = one core busy. */
   cpuCores: number;
+  /** CPU seconds over the run: answers / this = answers per CPU-second. */
+  cpuSeconds: number;
   rssMaxBytes: number;
 }
 
 export interface LoadResult {
+  /** 2xx answers only: a 4xx/5xx is not throughput. */
   requests: number;
   seconds: number;
+  /** 2xx answers per second. */
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Answers with status >= 400 (wrk's "Non-2xx or 3xx responses"). Any: not a throughput figure. */
   non2xx: number;
+  /** Socket errors (connect, read, write). */
   errors: number;
   timeouts: number;
   processes: ProcessUsage[];
+  /** wrk's own CPU over the run, in cores (its CPU seconds / the run's seconds). */
+  loadGeneratorCores: number;
+  loadGeneratorCpuSeconds: number;
+  /** The wrk command line. */
+  command: string;
 }
 
 export interface LoadSpec {
@@ -33,86 +43,85 @@ export interface LoadSpec {
   body?: string;
   connections: number;
   seconds: number;
-  /** Processes whose CPU and RSS are sampled during the run. */
+  /** Processes whose CPU and RSS are measured during the run. */
   watch: { name: string; pid: number }[];
   /** Called every ~100 ms while the load runs (e.g. to time scrapes under load). */
   during?: () => Promise<void>;
 }
 
-async function usage(pids: number[]): Promise<Map<number, { ctime: number; memory: number }>> {
-  const out = new Map<number, { ctime: number; memory: number }>();
-  if (pids.length === 0) return out;
-  const stats = await pidusage(pids);
-  for (const pid of pids) {
-    const s = stats[String(pid)];
-    if (s) out.set(pid, { ctime: s.ctime, memory: s.memory });
+/** CPU seconds (user + system) of a process so far, or NaN if it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // stat(5): utime and stime are fields 14 and 15; f[0] is field 3 (state).
+    return (Number(f[11]) + Number(f[12])) / clockTicksPerSecond();
+  } catch {
+    return NaN;
   }
-  return out;
+}
+
+/** Resident set size in bytes, or NaN if the process is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const pids = spec.watch.map((w) => w.pid);
   const rssMax = new Map<number, number>();
-  const u0 = await usage(pids);
-  const t0 = performance.now();
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      await new Promise((r) => setTimeout(r, 500));
-      for (const [pid, s] of await usage(pids)) rssMax.set(pid, Math.max(rssMax.get(pid) ?? 0, s.memory));
+  const sampleRss = (): void => {
+    for (const { pid } of spec.watch) {
+      const r = rssOf(pid);
+      if (Number.isFinite(r)) rssMax.set(pid, Math.max(rssMax.get(pid) ?? 0, r));
     }
-  })();
+  };
+  const cpu0 = spec.watch.map((w) => cpuSecondsOf(w.pid));
+  const t0 = performance.now();
+  const wrk = startWrk({ url: `${spec.url}${spec.path}`, method: spec.method ?? 'POST', body: spec.body, connections: spec.connections, seconds: spec.seconds });
+  let running = true;
+  const sampler = setInterval(sampleRss, 500);
   let side: Promise<void> | undefined;
   if (spec.during) {
     const during = spec.during;
     side = (async () => {
-      while (sampling) {
+      while (running) {
         await during();
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
   }
-  let instance!: autocannon.Instance;
-  const done = new Promise<autocannon.Result>((res, rej) => {
-    instance = autocannon({
-    url: `${spec.url}${spec.path}`,
-    method: spec.method ?? 'POST',
-    headers: spec.body !== undefined ? { 'content-type': 'application/json' } : {},
-    body: spec.body,
-    connections: spec.connections,
-    duration: spec.seconds,
-    timeout: 10,
-  }, (err, result) => (err ? rej(err instanceof Error ? err : new Error(String(err))) : res(result)));
+  let r;
+  try {
+    r = await wrk.result;
+  } finally {
+    running = false;
+    clearInterval(sampler);
+    await side;
+  }
+  // wrk's own duration is the load window; the CPU deltas span wrk's whole process (start-up,
+  // connecting and the report included, a few ms), so they are divided by the wall time around it.
+  const wall = (performance.now() - t0) / 1000;
+  sampleRss();
+  const processes = spec.watch.map(({ name, pid }, i) => {
+    const cpuSeconds = cpuSecondsOf(pid) - cpu0[i]!;
+    return { name, pid, cpuCores: cpuSeconds / wall, cpuSeconds, rssMaxBytes: rssMax.get(pid) ?? NaN };
   });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-    if (statusCode >= 200 && statusCode < 300) hist.recordValue(Math.max(1, Math.round(responseTimeMs * 1000)));
-  });
-  const r = await done;
-  const seconds = (performance.now() - t0) / 1000;
-  sampling = false;
-  await sampler;
-  await side;
-  const u1 = await usage(pids);
-  for (const [pid, s] of u1) rssMax.set(pid, Math.max(rssMax.get(pid) ?? 0, s.memory));
-  const processes = spec.watch.map(({ name, pid }) => {
-    const a = u0.get(pid);
-    const b = u1.get(pid);
-    return { name, pid, cpuCores: a && b ? (b.ctime - a.ctime) / 1000 / seconds : NaN, rssMaxBytes: rssMax.get(pid) ?? NaN };
-  });
-  const ok = r.requests.total - r.non2xx;
-  const q = (p: number): number => hist.getValueAtPercentile(p) / 1000;
-  const result: LoadResult = {
+  const ok = r.requests - r.non2xx;
+  return {
     requests: ok,
-    seconds: r.duration,
-    // Successful answers only: a 4xx/5xx is not throughput.
-    requestsPerSecond: ok / r.duration,
-    latencyMs: { p50: q(50), p90: q(90), p99: q(99), max: hist.maxValue / 1000 },
+    seconds: r.seconds,
+    requestsPerSecond: ok / r.seconds,
+    latencyMs: { p50: r.latencyMs.p50, p90: r.latencyMs.p90, p99: r.latencyMs.p99, max: r.latencyMs.max },
     non2xx: r.non2xx,
-    errors: r.errors,
-    timeouts: r.timeouts,
+    errors: r.socketErrors.connect + r.socketErrors.read + r.socketErrors.write,
+    timeouts: r.socketErrors.timeout,
     processes,
+    loadGeneratorCores: r.cpuSeconds / wall,
+    loadGeneratorCpuSeconds: r.cpuSeconds,
+    command: r.command,
   };
-  hist.destroy();
-  return result;
 }

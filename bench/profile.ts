@@ -1,6 +1,6 @@
 /**
  * Where the inference's time goes: runs it under `node --cpu-prof` (with the exporter, events on,
- * access log on: as deployed), loads one scenario with autocannon, stops it cleanly so V8 writes
+ * access log on: as deployed), loads one scenario with wrk, stops it cleanly so V8 writes
  * the .cpuprofile, and prints the top self-time functions and the self time per package.
  *
  *   node dist/bench/profile.js [--scenario predict200|predict5k|batch64] [--seconds 10] [--keep dir]

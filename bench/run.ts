@@ -1,19 +1,21 @@
 /**
- * The benchmark suite (`npm run bench`): starts what it measures on 127.0.0.1 from dist/, runs every
- * scenario in one session and writes bench/results/latest.json and latest.md. Every figure that
- * matters is also a ratio against a baseline measured in the same run, because the machine is
- * shared and absolute numbers drift by tens of percent from one minute to the next; A/B pairs
- * (bare vs /predict, events on vs off) are interleaved and repeated, and their spread reported.
+ * The benchmark suite (`npm run bench`): starts what it measures on 127.0.0.1 from dist/, drives
+ * it with wrk (bench/wrk.ts) and writes bench/results/latest.json and latest.md. Every figure that
+ * matters is a ratio against a reference measured in the same run, because the machine is shared
+ * and absolute numbers drift by tens of percent from one minute to the next: bare Fastify (the
+ * HTTP ceiling), the design limit (bench/design-limit-server.ts: bare Fastify + the same model,
+ * coalesced, nothing else) and /predict with events on and off run in alternating rounds, in a
+ * rotating order, and every ratio is given with its spread over the rounds.
  *
- *   node dist/bench/run.js [--quick] [--duration 8] [--connections 16] [--rounds 4]
- *                          [--only bare,predict,...] [--out bench/results]
+ *   node dist/bench/run.js [--quick] [--duration 6] [--connections 16] [--rounds 4]
+ *                          [--only bare,limit,predict,...] [--reference-model file.onnx]
+ *                          [--out bench/results]
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import pidusage from 'pidusage';
 import { benchPipeline, benchSocket } from './exporter-ingest.js';
 import { environment, type Environment } from './environment.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -22,7 +24,7 @@ import { childPids, ROOT, runToCompletion, SCRIPTS, startService, type Service }
 import { benchTexts } from './texts.js';
 import { evaluateTargets, type TargetCheck } from './targets.js';
 
-export const SCENARIOS = ['startup', 'bare', 'predict', 'events', 'batch', 'workers2', 'metrics', 'ingest'] as const;
+export const SCENARIOS = ['startup', 'bare', 'limit', 'predict', 'events', 'batch', 'workers2', 'metrics', 'ingest'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -31,15 +33,17 @@ export interface BenchOptions {
   connections: number;
   rounds: number;
   only: ScenarioName[];
+  /** An older model file: the design limit runs on it too, for "bundled model vs that one". */
+  referenceModel?: string;
   out: string;
 }
 
 export interface Run extends LoadResult {
   label: string;
   /**
-   * Answers per CPU-second of the measured server process (the first watched one): what one
-   * fully available core would serve. Less moved by other processes on a shared machine than
-   * req/s, though contention still costs cache and frequency.
+   * 2xx answers per CPU-second of the measured server (the first watched process, with its
+   * cluster workers): what one fully available core would serve. Less moved by other processes
+   * on a shared machine than req/s, though contention still costs cache and frequency.
    */
   perServerCpuSecond: number;
 }
@@ -53,28 +57,59 @@ export interface Spread {
   values: number[];
 }
 
+/** One side of the alternating rounds. */
+export interface RoundSeries {
+  rps: Spread;
+  perCpuSecond: Spread;
+  p50Ms: Spread;
+  p99Ms: Spread;
+  /** Answers with status >= 400 over all rounds: any makes the series no throughput figure. */
+  non2xx: number;
+  errors: number;
+}
+
+export interface BatchFigure {
+  workers: 1 | 2;
+  batchSize: number;
+  requestsPerSecond: number;
+  textsPerSecond: number;
+  /** Texts per CPU-second of the inference processes (primary and workers). */
+  textsPerCpuSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
 export interface BenchResults {
-  schema: 1;
+  schema: 2;
   startedAt: string;
   finishedAt: string;
   environment: Environment;
   loadAverageEnd: number[];
   options: Omit<BenchOptions, 'out'>;
+  /** The wrk command of the single-text runs (the same for every server; URL aside). */
+  loadCommand?: string;
   /** Every load run, in the order it ran. */
   runs: Run[];
-  startup?: { bareMs: number; exporterMs: number; inference1Ms: number; inference2Ms: number; ratioInference1VsBare: number };
-  bareVsPredict?: { bareRps: Spread; predictRps: Spread; ratio: Spread; ratioPerCpuSecond: Spread; predictP99Ms: Spread; predictP50Ms: Spread };
+  startup?: { bareMs: number; limitMs: number; exporterMs: number; inference1Ms: number; inference2Ms: number; ratioInference1VsBare: number };
+  /** Per round, in the order they ran (the order rotates). */
+  rounds?: string[][];
+  series?: Partial<Record<'bare' | 'limit' | 'limitReference' | 'predict' | 'predictEventsOff', RoundSeries>>;
+  /** /predict (events on) over the design limit, per round. */
+  designLimit?: { ratio: Spread; ratioPerCpuSecond: Spread; p99Ratio: Spread; non2xx: number };
+  /** The design limit with the bundled model over the same with --reference-model, per round. */
+  modelCost?: { referenceModel: string; ratio: Spread; ratioPerCpuSecond: Spread };
+  /** /predict (events on) over bare Fastify, per round. */
+  bareVsPredict?: { ratio: Spread; ratioPerCpuSecond: Spread; limitVsBare?: Spread };
   predict5k?: { rps: number; p50Ms: number; p99Ms: number; ratioVs200: number };
   events?: {
-    onRps: Spread;
-    offRps: Spread;
     ratioOnOff: Spread;
     overheadPercent: Spread;
     overheadPercentPerCpuSecond: Spread;
     /** All rounds pooled: (1 - on answers per CPU-second / off answers per CPU-second) x 100. */
     overheadPercentPooledCpu: number;
   };
-  batch?: { textsPerSecond: number; textsPerCpuSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; ratioTextsVsSingle: number };
+  batches?: BatchFigure[];
   workers2?: { rps200: number; rps5k: number; ratio200Vs1: number; ratio5kVs1: number; rssPerWorkerBytes: number[] };
   metrics?: {
     inference: { idleMs: Quantiles; loadMs: Quantiles; ratio: number };
@@ -97,7 +132,7 @@ export interface Quantiles {
   max: number;
 }
 
-function spread(values: number[]): Spread {
+export function spread(values: number[]): Spread {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -107,8 +142,24 @@ function spread(values: number[]): Spread {
 /** Answers per server CPU-second over several runs together (each run weighted by its CPU time). */
 function pooledPerCpu(runs: Run[]): number {
   const answers = runs.reduce((a, r) => a + r.requests, 0);
-  const cpu = runs.reduce((a, r) => a + (r.requestsPerSecond / r.perServerCpuSecond) * r.seconds, 0);
+  const cpu = runs.reduce((a, r) => a + r.requests / r.perServerCpuSecond, 0);
   return answers / cpu;
+}
+
+function series(runs: Run[]): RoundSeries {
+  return {
+    rps: spread(runs.map((r) => r.requestsPerSecond)),
+    perCpuSecond: spread(runs.map((r) => r.perServerCpuSecond)),
+    p50Ms: spread(runs.map((r) => r.latencyMs.p50)),
+    p99Ms: spread(runs.map((r) => r.latencyMs.p99)),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+  };
+}
+
+/** a[i] / b[i] per round. */
+function ratios(a: Run[], b: Run[], f: (r: Run) => number): Spread {
+  return spread(a.map((r, i) => f(r) / f(b[i]!)));
 }
 
 function quantiles(samples: number[]): Quantiles {
@@ -129,6 +180,8 @@ function log(msg: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
+export const BATCH_SIZES = [1, 8, 64] as const;
+
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const startedAt = new Date().toISOString();
   const env = environment();
@@ -137,7 +190,6 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const texts = benchTexts();
   const body200 = JSON.stringify({ text: texts.text200 });
   const body5k = JSON.stringify({ text: texts.email5k });
-  const bodyBatch = JSON.stringify({ texts: texts.short64 });
   const dir = mkdtempSync(join(tmpdir(), 'spam-bench-'));
   const socket = join(dir, 'ch', 'events.sock');
   const services: Service[] = [];
@@ -145,7 +197,6 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const rssInference: number[] = [];
   const rssExporter: number[] = [];
   const res: Partial<BenchResults> = {};
-  const self = { name: 'load generator', pid: process.pid };
   const start = async (name: string, script: string, e: Record<string, string>): Promise<Service> => {
     const s = await startService(name, script, e, dir);
     services.push(s);
@@ -158,18 +209,18 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     // Defaults otherwise, access log included: the bench measures the service as deployed.
     ...extra,
   });
-  const load = async (label: string, url: string, path: string, body: string | undefined, watch: { name: string; pid: number }[], during?: () => Promise<void>): Promise<Run> => {
-    const r = await runLoad({ url, path, body, method: body === undefined ? 'GET' : 'POST', connections: o.connections, seconds: o.duration, watch: [...watch, self], during });
+  const load = async (label: string, url: string, body: string | undefined, watch: { name: string; pid: number }[], during?: () => Promise<void>): Promise<Run> => {
+    const r = await runLoad({ url, path: '/predict', body, method: body === undefined ? 'GET' : 'POST', connections: o.connections, seconds: o.duration, watch, during });
     // The server is the first watched process, with its cluster workers ("inference-2w ...").
     const group = r.processes[0]?.name.split(' ')[0];
-    const serverCores = r.processes.filter((p) => p.name.split(' ')[0] === group).reduce((a, p) => a + p.cpuCores, 0);
-    const run: Run = { label, ...r, perServerCpuSecond: serverCores > 0 ? r.requestsPerSecond / serverCores : NaN };
+    const serverCpu = r.processes.filter((p) => p.name.split(' ')[0] === group).reduce((a, p) => a + p.cpuSeconds, 0);
+    const run: Run = { label, ...r, perServerCpuSecond: serverCpu > 0 ? r.requests / serverCpu : NaN };
     runs.push(run);
     for (const p of r.processes) {
       if (p.name.startsWith('inference')) rssInference.push(p.rssMaxBytes);
       if (p.name === 'exporter') rssExporter.push(p.rssMaxBytes);
     }
-    log(`${label}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+    log(`${label}: ${Math.round(r.requestsPerSecond)} req/s (${Math.round(run.perServerCpuSecond)} per server CPU-s), p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}, wrk ${r.loadGeneratorCores.toFixed(2)} cores`);
     if (r.requests === 0) throw new Error(`${label}: no successful answer (non-2xx ${r.non2xx}, errors ${r.errors})`);
     return run;
   };
@@ -184,10 +235,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       queue = p.catch(() => undefined);
       return p;
     };
+    const needBare = want('bare') || want('startup');
+    const needLimit = want('limit') || want('startup');
     const needOff = want('events');
     const needW2 = want('workers2') || want('startup');
-    const [bare, exporter, inf, infOff, inf2] = await Promise.all([
-      seq(() => start('bare', SCRIPTS.bare, { PORT: '0' })),
+    const [bare, limit, limitRef, exporter, inf, infOff, inf2] = await Promise.all([
+      needBare ? seq(() => start('bare', SCRIPTS.bare, { PORT: '0' })) : undefined,
+      needLimit ? seq(() => start('limit', SCRIPTS.designLimit, { PORT: '0' })) : undefined,
+      needLimit && o.referenceModel ? seq(() => start('limit-reference', SCRIPTS.designLimit, { PORT: '0', MODEL_PATH: o.referenceModel! })) : undefined,
       seq(() => start('exporter', SCRIPTS.exporter, { EXPORTER_PORT: '0', EVENTS_SOCKET: socket })),
       seq(() => start('inference', SCRIPTS.inference, inferenceEnv({}))),
       needOff ? seq(() => start('inference-events-off', SCRIPTS.inference, inferenceEnv({ EVENTS_ENABLED: 'false' }))) : undefined,
@@ -195,84 +250,111 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     ]);
     if (want('startup')) {
       res.startup = {
-        bareMs: bare.readyMs,
+        bareMs: bare!.readyMs,
+        limitMs: limit!.readyMs,
         exporterMs: exporter.readyMs,
         inference1Ms: inf.readyMs,
         inference2Ms: inf2!.readyMs,
-        ratioInference1VsBare: inf.readyMs / bare.readyMs,
+        ratioInference1VsBare: inf.readyMs / bare!.readyMs,
       };
-      log(`start-up: bare ${bare.readyMs.toFixed(0)} ms, exporter ${exporter.readyMs.toFixed(0)} ms, inference ${inf.readyMs.toFixed(0)} ms, 2 workers ${inf2!.readyMs.toFixed(0)} ms`);
+      log(`start-up: bare ${bare!.readyMs.toFixed(0)} ms, design limit ${limit!.readyMs.toFixed(0)} ms, exporter ${exporter.readyMs.toFixed(0)} ms, inference ${inf.readyMs.toFixed(0)} ms, 2 workers ${inf2!.readyMs.toFixed(0)} ms`);
     }
     const wInf = [{ name: 'inference', pid: inf.pid }, { name: 'exporter', pid: exporter.pid }];
-    // Warm-up: JIT, onnxruntime arenas, keep-alive sockets; not recorded.
-    if (!o.quick) {
-      await runLoad({ url: inf.url, path: '/predict', body: body200, connections: o.connections, seconds: 2, watch: [] });
-      if (infOff) await runLoad({ url: infOff.url, path: '/predict', body: body200, connections: o.connections, seconds: 2, watch: [] });
-      await runLoad({ url: bare.url, path: '/predict', body: body200, connections: o.connections, seconds: 1, watch: [] });
-    }
 
-    // Interleaved rounds: bare, /predict (events on), /predict (events off). Each round yields
-    // its own ratios, so a burst of load from another process skews one round, not the result.
-    if (want('bare') || want('predict') || want('events')) {
-      const bareR: Run[] = [];
-      const onR: Run[] = [];
-      const offR: Run[] = [];
-      for (let i = 0; i < o.rounds; i++) {
-        if (want('bare') || want('predict')) bareR.push(await load(`bare #${i + 1}`, bare.url, '/predict', body200, [{ name: 'bare', pid: bare.pid }]));
-        const on = async (): Promise<void> => void onR.push(await load(`predict 200c 1w events on #${i + 1}`, inf.url, '/predict', body200, wInf));
-        const off = async (): Promise<void> => {
-          if (infOff) offR.push(await load(`predict 200c 1w events off #${i + 1}`, infOff.url, '/predict', body200, [{ name: 'inference-events-off', pid: infOff.pid }]));
-        };
-        // on/off, then off/on: a drift in the machine's load does not always favour the same side.
-        if (i % 2 === 0) await on().then(off);
-        else await off().then(on);
-      }
-      if (bareR.length > 0) {
-        res.bareVsPredict = {
-          bareRps: spread(bareR.map((r) => r.requestsPerSecond)),
-          predictRps: spread(onR.map((r) => r.requestsPerSecond)),
-          ratio: spread(onR.map((r, i) => r.requestsPerSecond / bareR[i]!.requestsPerSecond)),
-          ratioPerCpuSecond: spread(onR.map((r, i) => r.perServerCpuSecond / bareR[i]!.perServerCpuSecond)),
-          predictP50Ms: spread(onR.map((r) => r.latencyMs.p50)),
-          predictP99Ms: spread(onR.map((r) => r.latencyMs.p99)),
-        };
-      }
-      if (offR.length > 0) {
-        const ratio = spread(onR.map((r, i) => r.requestsPerSecond / offR[i]!.requestsPerSecond));
-        res.events = {
-          onRps: spread(onR.map((r) => r.requestsPerSecond)),
-          offRps: spread(offR.map((r) => r.requestsPerSecond)),
-          ratioOnOff: ratio,
-          overheadPercent: spread(ratio.values.map((v) => (1 - v) * 100)),
-          overheadPercentPerCpuSecond: spread(onR.map((r, i) => (1 - r.perServerCpuSecond / offR[i]!.perServerCpuSecond) * 100)),
-          overheadPercentPooledCpu: (1 - pooledPerCpu(onR) / pooledPerCpu(offR)) * 100,
-        };
-      }
+    // The alternating rounds: every server of the single-text comparison once per round, the order
+    // rotated from round to round, so a burst of load from another process, or a slow drift,
+    // skews one round's ratio and not always the same side.
+    type Side = { key: keyof NonNullable<BenchResults['series']>; label: string; svc: Service; watch: { name: string; pid: number }[] };
+    const sides: Side[] = [];
+    if (bare && (want('bare') || want('predict'))) sides.push({ key: 'bare', label: 'bare', svc: bare, watch: [{ name: 'bare', pid: bare.pid }] });
+    if (limit && (want('limit') || want('predict'))) sides.push({ key: 'limit', label: 'design limit', svc: limit, watch: [{ name: 'limit', pid: limit.pid }] });
+    if (limitRef) sides.push({ key: 'limitReference', label: 'design limit, reference model', svc: limitRef, watch: [{ name: 'limit-reference', pid: limitRef.pid }] });
+    if (want('predict') || want('events')) sides.push({ key: 'predict', label: 'predict 200c 1w events on', svc: inf, watch: wInf });
+    if (infOff) sides.push({ key: 'predictEventsOff', label: 'predict 200c 1w events off', svc: infOff, watch: [{ name: 'inference-events-off', pid: infOff.pid }] });
+
+    // Warm-up: JIT, onnxruntime arenas, keep-alive sockets; not recorded.
+    if (!o.quick) for (const s of sides) await runLoad({ url: s.svc.url, path: '/predict', body: body200, connections: o.connections, seconds: 2, watch: [] });
+
+    const byKey = new Map<Side['key'], Run[]>(sides.map((s) => [s.key, []]));
+    res.rounds = [];
+    for (let i = 0; i < o.rounds; i++) {
+      const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
+      res.rounds.push(order.map((s) => s.label));
+      for (const s of order) byKey.get(s.key)!.push(await load(`${s.label} #${i + 1}`, s.svc.url, body200, s.watch));
     }
-    const single = res.events?.onRps.mean ?? res.bareVsPredict?.predictRps.mean;
+    const got = (k: Side['key']): Run[] => byKey.get(k) ?? [];
+    if (sides.length > 0) {
+      res.loadCommand = runs[runs.length - 1]!.command.replace(/http:\/\/\S+/, 'http://127.0.0.1:PORT/predict');
+      res.series = Object.fromEntries(sides.map((s) => [s.key, series(got(s.key))]));
+    }
+    const perCpu = (r: Run): number => r.perServerCpuSecond;
+    const rps = (r: Run): number => r.requestsPerSecond;
+    const on = got('predict');
+    if (on.length > 0 && got('limit').length > 0) {
+      res.designLimit = {
+        ratio: ratios(on, got('limit'), rps),
+        ratioPerCpuSecond: ratios(on, got('limit'), perCpu),
+        p99Ratio: ratios(on, got('limit'), (r) => r.latencyMs.p99),
+        non2xx: [...on, ...got('limit')].reduce((a, r) => a + r.non2xx, 0),
+      };
+    }
+    if (got('limitReference').length > 0) {
+      res.modelCost = { referenceModel: o.referenceModel!, ratio: ratios(got('limit'), got('limitReference'), rps), ratioPerCpuSecond: ratios(got('limit'), got('limitReference'), perCpu) };
+    }
+    if (on.length > 0 && got('bare').length > 0) {
+      res.bareVsPredict = {
+        ratio: ratios(on, got('bare'), rps),
+        ratioPerCpuSecond: ratios(on, got('bare'), perCpu),
+        ...(got('limit').length > 0 ? { limitVsBare: ratios(got('limit'), got('bare'), rps) } : {}),
+      };
+    }
+    const off = got('predictEventsOff');
+    if (on.length > 0 && off.length > 0) {
+      const ratio = ratios(on, off, rps);
+      res.events = {
+        ratioOnOff: ratio,
+        overheadPercent: spread(ratio.values.map((v) => (1 - v) * 100)),
+        overheadPercentPerCpuSecond: spread(on.map((r, i) => (1 - r.perServerCpuSecond / off[i]!.perServerCpuSecond) * 100)),
+        overheadPercentPooledCpu: (1 - pooledPerCpu(on) / pooledPerCpu(off)) * 100,
+      };
+    }
+    const single = res.series?.predict?.rps.median;
 
     if (want('predict')) {
-      const r = await load('predict 5KiB 1w', inf.url, '/predict', body5k, wInf);
+      const r = await load('predict 5KiB 1w', inf.url, body5k, wInf);
       res.predict5k = { rps: r.requestsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, ratioVs200: single ? r.requestsPerSecond / single : NaN };
     }
 
+    const w2 = (): { name: string; pid: number }[] => [
+      { name: 'inference-2w primary', pid: inf2!.pid },
+      ...childPids(inf2!.pid).map((pid, i) => ({ name: `inference-2w worker ${i}`, pid })),
+      { name: 'exporter', pid: exporter.pid },
+    ];
+
     if (want('batch')) {
-      const r = await load('batch 64 short 1w', inf.url, '/predict', bodyBatch, wInf);
-      res.batch = {
-        textsPerSecond: r.requestsPerSecond * 64,
-        textsPerCpuSecond: r.perServerCpuSecond * 64,
-        requestsPerSecond: r.requestsPerSecond,
-        p50Ms: r.latencyMs.p50,
-        p99Ms: r.latencyMs.p99,
-        ratioTextsVsSingle: single ? (r.requestsPerSecond * 64) / single : NaN,
-      };
+      res.batches = [];
+      const targets: Array<{ workers: 1 | 2; svc: Service; watch: () => { name: string; pid: number }[] }> = [{ workers: 1, svc: inf, watch: () => wInf }];
+      if (inf2) targets.push({ workers: 2, svc: inf2, watch: w2 });
+      for (const t of targets) {
+        for (const size of BATCH_SIZES) {
+          const r = await load(`batch ${size} short ${t.workers}w`, t.svc.url, JSON.stringify({ texts: texts.short64.slice(0, size) }), t.watch());
+          res.batches.push({
+            workers: t.workers,
+            batchSize: size,
+            requestsPerSecond: r.requestsPerSecond,
+            textsPerSecond: r.requestsPerSecond * size,
+            textsPerCpuSecond: r.perServerCpuSecond * size,
+            p50Ms: r.latencyMs.p50,
+            p99Ms: r.latencyMs.p99,
+            non2xx: r.non2xx,
+          });
+        }
+      }
     }
 
     if (want('workers2') && inf2) {
-      const workers = childPids(inf2.pid);
-      const w2 = [{ name: 'inference-2w primary', pid: inf2.pid }, ...workers.map((pid, i) => ({ name: `inference-2w worker ${i}`, pid })), { name: 'exporter', pid: exporter.pid }];
-      const a = await load('predict 200c 2w', inf2.url, '/predict', body200, w2);
-      const b = await load('predict 5KiB 2w', inf2.url, '/predict', body5k, w2);
+      const a = await load('predict 200c 2w', inf2.url, body200, w2());
+      const b = await load('predict 5KiB 2w', inf2.url, body5k, w2());
       res.workers2 = {
         rps200: a.requestsPerSecond,
         rps5k: b.requestsPerSecond,
@@ -292,7 +374,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       }
       const loadInf: number[] = [];
       const loadExp: number[] = [];
-      await load('predict 200c 1w + scrapes', inf.url, '/predict', body200, wInf, async () => {
+      await load('predict 200c 1w + scrapes', inf.url, body200, wInf, async () => {
         loadInf.push(await timeScrape(inf.url));
         loadExp.push(await timeScrape(exporter.url));
       });
@@ -320,17 +402,16 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     }
   } finally {
     for (const s of services) await s.stop();
-    pidusage.clear();
     rmSync(dir, { recursive: true, force: true });
   }
 
   const results: BenchResults = {
-    schema: 1,
+    schema: 2,
     startedAt,
     finishedAt: new Date().toISOString(),
     environment: env,
     loadAverageEnd: environment().loadAverageStart,
-    options: { quick: o.quick, duration: o.duration, connections: o.connections, rounds: o.rounds, only: o.only },
+    options: { quick: o.quick, duration: o.duration, connections: o.connections, rounds: o.rounds, only: o.only, ...(o.referenceModel ? { referenceModel: o.referenceModel } : {}) },
     runs,
     ...res,
     rss: { inferenceMaxBytes: Math.max(0, ...rssInference.filter(Number.isFinite)), exporterMaxBytes: Math.max(0, ...rssExporter.filter(Number.isFinite)) },
@@ -345,18 +426,21 @@ function parseOptions(argv: string[]): BenchOptions {
     .description('spam-detector benchmark suite')
     .option('--quick', 'smoke mode: short runs, one round (used by the tests)', false)
     .option('--duration <seconds>', 'seconds per load run', Number)
-    .option('--connections <n>', 'autocannon connections', Number, 16)
-    .option('--rounds <n>', 'interleaved A/B rounds (bare, events on, events off)', Number)
+    .option('--connections <n>', 'wrk connections', Number, 16)
+    .option('--rounds <n>', 'alternating rounds (bare, design limit, /predict events on and off)', Number)
+    .option('--reference-model <file>', 'also run the design limit on this model file (the model-cost bar)')
     .addOption(new Option('--only <scenarios>', `comma-separated subset of ${SCENARIOS.join(',')}`).argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)))
     .option('--out <dir>', 'where latest.json and latest.md go', join(ROOT, 'bench', 'results'))
     .parse(argv);
-  const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; out: string }>();
+  const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; referenceModel?: string; out: string }>();
   const only = (opts.only ?? []) as ScenarioName[];
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) cmd.error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
-  const duration = opts.duration ?? (opts.quick ? 0.5 : 8);
+  // wrk runs whole seconds: the smoke mode's runs take 1 s each.
+  const duration = opts.duration ?? (opts.quick ? 1 : 6);
   const rounds = opts.rounds ?? (opts.quick ? 1 : 4);
   if (!(duration > 0) || !(opts.connections >= 1) || !(rounds >= 1)) cmd.error('--duration, --connections and --rounds must be positive');
-  return { quick: opts.quick, duration, connections: opts.connections, rounds, only, out: opts.out };
+  if (opts.referenceModel !== undefined && !existsSync(opts.referenceModel)) cmd.error(`--reference-model: no file ${opts.referenceModel}`);
+  return { quick: opts.quick, duration, connections: opts.connections, rounds, only, ...(opts.referenceModel ? { referenceModel: resolve(opts.referenceModel) } : {}), out: opts.out };
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,7 @@ export const SCRIPTS = {
   inference: join(ROOT, 'dist', 'services', 'inference', 'src', 'main.js'),
   exporter: join(ROOT, 'dist', 'services', 'exporter', 'src', 'main.js'),
   bare: join(ROOT, 'dist', 'bench', 'bare-server.js'),
+  designLimit: join(ROOT, 'dist', 'bench', 'design-limit-server.js'),
 } as const;
 
 export interface Service {
