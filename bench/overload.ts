@@ -8,7 +8,7 @@
  *                               [--elu 0.9] [--delay-ms 0] [--out file.json]
  *
  * --elu / --delay-ms set PRESSURE_MAX_EVENT_LOOP_UTILIZATION / PRESSURE_MAX_EVENT_LOOP_DELAY_MS
- * (0 keeps the service default). driveOverload() is also used by test/reliability-overload.test.ts.
+ * (0 keeps the service default). driveOverload() is also used by test/reliability/overload.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * Generates deploy/kubernetes/prometheusrule.yaml (a Prometheus Operator PrometheusRule) from the
  * rule files deploy/prometheus/prometheus.yml loads, so Kubernetes runs the very rules promtool
- * tests on hosts. test/ops-kubernetes.test.ts fails when the committed file is stale.
+ * tests on hosts. test/ops/kubernetes.test.ts fails when the committed file is stale.
  *
  *   node dist/scripts/gen-k8s-rules.js           # rewrite the file
  *   node dist/scripts/gen-k8s-rules.js --check   # exit 1 if it is stale

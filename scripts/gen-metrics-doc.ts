@@ -5,7 +5,7 @@
  *   node dist/scripts/gen-metrics-doc.js           # rewrite docs/metrics.md
  *   node dist/scripts/gen-metrics-doc.js --check   # exit 1 if docs/metrics.md is stale
  *
- * test/exporter-metrics-doc.test.ts fails when the committed file is stale.
+ * test/unit/scripts/gen-metrics-doc.test.ts fails when the committed file is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

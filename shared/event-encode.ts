@@ -8,7 +8,7 @@
  * with precomputed per-publisher prefixes cost a fraction of JSON.stringify on an object, and
  * every string that goes in is either from a closed set or escaped once and cached. Readers use
  * JSON.parse, so any valid JSON is accepted; the templates only have to produce valid JSON, which
- * test/channel-codec.test.ts checks against the exporter's parser.
+ * test/unit/shared/event-encode.test.ts checks against the exporter's parser.
  */
 import { isErrorCode } from './error-codes.js';
 import {

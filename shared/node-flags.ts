@@ -2,7 +2,7 @@
  * The V8 flags each service runs with: the one list every launcher follows. The TypeScript
  * launchers import it (scripts/start.ts, the cluster primary's forks, bench/spawn.ts); the files
  * that cannot (package.json scripts, systemd units, pm2 ecosystem, Kubernetes manifests and
- * Dockerfile) spell it out and test/node-flags.test.ts checks that they spell exactly this.
+ * Dockerfile) spell it out and test/ops/node-flags.test.ts checks that they spell exactly this.
  *
  * --max-semi-space-size=4 (MB): V8's young generation otherwise grows to 16 MB semi-spaces
  * (32 MB committed for the new space of an idle worker, as soon as start-up garbage pushed it
@@ -17,7 +17,7 @@
  * alive grew to 80-110 MB between full GCs under load (peaks of 160-217 MB RSS against 145-150 MB
  * with it; throughput per CPU-second within the spread over 6 rounds, -2% in a 4-round 200c run). The exporter's peaks did
  * not move with it (72-74 MB either way), so it does not get it. This flag is not allowed in
- * NODE_OPTIONS, only on the command line; test/node-flags.test.ts checks this Node accepts it.
+ * NODE_OPTIONS, only on the command line; test/ops/node-flags.test.ts checks this Node accepts it.
  */
 export type ServiceName = 'inference' | 'exporter';
 

@@ -87,7 +87,7 @@ module.exports = {
       ...common,
       name: 'spam-detector-inference',
       script: path.join(ROOT, 'dist', 'services', 'inference', 'src', 'main.js'),
-      // V8 flags: shared/node-flags.ts is the list (test/node-flags.test.ts keeps this in step).
+      // V8 flags: shared/node-flags.ts is the list (test/ops/node-flags.test.ts keeps this in step).
       node_args: ['--max-semi-space-size=4', '--heap-growing-percent=20'],
       exec_mode: 'cluster',
       instances: instances(env.INFERENCE_INSTANCES),

@@ -4,7 +4,7 @@
  *   npm run dashboard                               # regenerate (builds first)
  *   node dist/deploy/grafana/src/generate.js --check  # exit 1 and name the stale files
  *
- * test/monitoring-grafana.test.ts compares the committed files with renderAll() the same way.
+ * test/ops/grafana.test.ts compares the committed files with renderAll() the same way.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Names the Grafana provisioning shares with the Prometheus configuration. The job names must
- * equal the `job_name`s in deploy/prometheus/prometheus.yml (test/monitoring-grafana.test.ts
+ * equal the `job_name`s in deploy/prometheus/prometheus.yml (test/ops/grafana.test.ts
  * checks), and the datasource uid the one in provisioning/datasources/prometheus.yml.
  */
 import { dirname, join, resolve } from 'node:path';
