@@ -7,9 +7,10 @@
  * pm2 index, not the pid, so a restarted worker reuses its series), at most MAX_SLOTS slots, and
  * a disconnected slot is the first to be evicted when a new one needs room.
  */
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { gaugeFrom } from '../../../shared/metric-builders.js';
 import type { HelloEvent, PublisherBooks, StatsEvent } from '../../../shared/events.js';
-import { EXPORTER_METRICS as M } from '../../../shared/metrics.js';
+import { EXPORTER_METRICS as M, type MetricDef } from '../../../shared/metrics.js';
 
 export const MAX_SLOTS = 64;
 
@@ -137,19 +138,13 @@ export class Publishers {
   /** Registers every gauge derived from publisher state; values are computed at scrape. */
   register(registry: Registry): void {
     const self = this;
-    const perSlot = (def: { name: string; help: string }, pick: (s: Slot) => number | undefined): void => {
-      new Gauge({
-        name: def.name,
-        help: def.help,
-        labelNames: ['worker'],
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const s of self.slots.values()) {
-            const v = pick(s);
-            if (v !== undefined) this.set({ worker: s.worker }, v);
-          }
-        },
+    const perSlot = (def: MetricDef, pick: (s: Slot) => number | undefined): void => {
+      gaugeFrom(def, registry, function collect() {
+        this.reset();
+        for (const s of self.slots.values()) {
+          const v = pick(s);
+          if (v !== undefined) this.set({ worker: s.worker }, v);
+        }
       });
     };
     perSlot(M.workerUp, (s) => (s.connections.size > 0 ? 1 : 0));
@@ -161,28 +156,17 @@ export class Publishers {
     perSlot(M.publisherDroppedEvents, (s) => s.books?.dropped_events);
     perSlot(M.publisherQueuedEvents, (s) => s.books?.queued_events);
 
-    new Gauge({
-      name: M.activeConnections.name,
-      help: M.activeConnections.help,
-      registers: [registry],
-      collect() {
-        let sum = 0;
-        for (const c of self.connections.values()) sum += c.activeConnections;
-        this.set(sum);
-      },
+    gaugeFrom(M.activeConnections, registry, function collect() {
+      let sum = 0;
+      for (const c of self.connections.values()) sum += c.activeConnections;
+      this.set(sum);
     });
-    const perModel = (def: { name: string; help: string }, value: (c: Connection) => number): void => {
-      new Gauge({
-        name: def.name,
-        help: def.help,
-        labelNames: ['model_version'],
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const c of self.connections.values()) {
-            if (c.modelVersion !== undefined) this.set({ model_version: c.modelVersion }, value(c));
-          }
-        },
+    const perModel = (def: MetricDef, value: (c: Connection) => number): void => {
+      gaugeFrom(def, registry, function collect() {
+        this.reset();
+        for (const c of self.connections.values()) {
+          if (c.modelVersion !== undefined) this.set({ model_version: c.modelVersion }, value(c));
+        }
       });
     };
     perModel(M.modelAccuracy, (c) => c.modelAccuracy ?? 0);

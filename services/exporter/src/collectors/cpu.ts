@@ -1,11 +1,11 @@
 /** Host CPU usage from node-os-utils (two /proc/stat readings 200 ms apart). */
-import { Gauge } from 'prom-client';
+import { gaugeFrom } from '../../../../shared/metric-builders.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import { unwrap, type CollectorFactory } from './collector.js';
 
 export const createCpuCollector: CollectorFactory = ({ registry, os }) => {
-  const ratio = new Gauge({ name: M.hostCpuUsageRatio.name, help: M.hostCpuUsageRatio.help, registers: [registry] });
-  const percent = new Gauge({ name: M.cpuUsagePercent.name, help: M.cpuUsagePercent.help, registers: [registry] });
+  const ratio = gaugeFrom(M.hostCpuUsageRatio, registry);
+  const percent = gaugeFrom(M.cpuUsagePercent, registry);
   return {
     name: 'cpu',
     async sample() {

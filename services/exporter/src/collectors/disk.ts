@@ -11,7 +11,7 @@
  */
 import { readFile, realpath, statfs } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { Gauge } from 'prom-client';
+import { gaugeFrom } from '../../../../shared/metric-builders.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import type { CollectorFactory } from './collector.js';
 
@@ -41,11 +41,10 @@ export function longestMountpoint(mountpoints: readonly string[], path: string):
 }
 
 export const createDiskCollector: CollectorFactory = ({ registry, diskPath }) => {
-  const opts = (d: { name: string; help: string }) => ({ name: d.name, help: d.help, labelNames: ['mountpoint'] as const, registers: [registry] });
-  const used = new Gauge(opts(M.hostDiskUsedBytes));
-  const size = new Gauge(opts(M.hostDiskSizeBytes));
-  const available = new Gauge(opts(M.hostDiskAvailableBytes));
-  const percent = new Gauge({ name: M.diskUsagePercent.name, help: M.diskUsagePercent.help, registers: [registry] });
+  const used = gaugeFrom(M.hostDiskUsedBytes, registry);
+  const size = gaugeFrom(M.hostDiskSizeBytes, registry);
+  const available = gaugeFrom(M.hostDiskAvailableBytes, registry);
+  const percent = gaugeFrom(M.diskUsagePercent, registry);
   let mountpoint: string | undefined;
   return {
     name: 'disk',

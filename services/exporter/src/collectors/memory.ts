@@ -1,12 +1,12 @@
 /** Host memory from node-os-utils (/proc/meminfo): used = total - available, as free(1) counts it. */
-import { Gauge } from 'prom-client';
+import { gaugeFrom } from '../../../../shared/metric-builders.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import { unwrap, type CollectorFactory } from './collector.js';
 
 export const createMemoryCollector: CollectorFactory = ({ registry, os }) => {
-  const used = new Gauge({ name: M.hostMemoryUsedBytes.name, help: M.hostMemoryUsedBytes.help, registers: [registry] });
-  const total = new Gauge({ name: M.hostMemoryTotalBytes.name, help: M.hostMemoryTotalBytes.help, registers: [registry] });
-  const percent = new Gauge({ name: M.memoryUsagePercent.name, help: M.memoryUsagePercent.help, registers: [registry] });
+  const used = gaugeFrom(M.hostMemoryUsedBytes, registry);
+  const total = gaugeFrom(M.hostMemoryTotalBytes, registry);
+  const percent = gaugeFrom(M.memoryUsagePercent, registry);
   return {
     name: 'memory',
     async sample() {

@@ -3,7 +3,8 @@
  * their idiomatic twins and the model-behaviour histograms, built from the catalogue
  * (shared/metrics.ts) so names, help, types and buckets are defined once.
  */
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { gaugeFrom } from '../../../../shared/metric-builders.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import { ACTUAL_DIM, CODE_DIM, PREDICTED_DIM, RESULT_DIM, ROUTE_DIM, STATUS_DIM } from './labels.js';
 import { RateWindow } from './rate-window.js';
@@ -42,23 +43,13 @@ export class EventMetrics {
       v.registerIn(registry);
     }
     const window = this.window;
-    new Gauge({
-      name: M.errorRatePercent.name,
-      help: M.errorRatePercent.help,
-      registers: [registry],
-      collect() {
-        window.advance(Date.now());
-        this.set(window.errorPercent());
-      },
+    gaugeFrom(M.errorRatePercent, registry, function collect() {
+      window.advance(Date.now());
+      this.set(window.errorPercent());
     });
-    new Gauge({
-      name: M.requestRatePerMinute.name,
-      help: M.requestRatePerMinute.help,
-      registers: [registry],
-      collect() {
-        window.advance(Date.now());
-        this.set(window.requestCount());
-      },
+    gaugeFrom(M.requestRatePerMinute, registry, function collect() {
+      window.advance(Date.now());
+      this.set(window.requestCount());
     });
   }
 }

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Label } from '../../../../shared/model-io.js';
 import { INFERENCE_METRICS as M } from '../../../../shared/metrics.js';
-import { counterFrom } from '../metrics.js';
+import { counterFrom } from '../../../../shared/metric-builders.js';
 import { CAPTURE_FILE, captureFileName, encodeRecord } from './records.js';
 import type { CaptureSettings } from './settings.js';
 

@@ -8,12 +8,12 @@
  * port taken): the primary stops the others and exits non-zero instead of looping.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, Registry } from 'prom-client';
+import { AggregatorRegistry, Registry, type Counter } from 'prom-client';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
 import { missingNodeFlags, NODE_FLAGS } from '../../../../shared/node-flags.js';
 import type { InferenceConfig } from '../config.js';
 import { createLogger, flushLogger } from '../logger.js';
-import { counterFrom } from '../metrics.js';
+import { counterFrom } from '../../../../shared/metric-builders.js';
 import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 const BACKOFF_MIN_MS = 100;
@@ -32,12 +32,17 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** The primary's own metrics, appended to the workers' aggregated exposition. */
+export function createPrimaryMetrics(): { registry: Registry; restarts: Counter<string> } {
+  const registry = new Registry();
+  return { registry, restarts: counterFrom(INFERENCE_METRICS.workerRestartsTotal, registry) };
+}
+
 /** `clusterFlag` is set to "1" in each worker's environment so it knows the primary is ours. */
 export async function runPrimary(config: InferenceConfig, clusterFlag: string): Promise<void> {
   const logger = createLogger({ logLevel: config.logLevel, workerId: 'primary', base: { role: 'primary' } });
   const aggregator = new AggregatorRegistry();
-  const own = new Registry();
-  const restarts = counterFrom(INFERENCE_METRICS.workerRestartsTotal, own);
+  const { registry: own, restarts } = createPrimaryMetrics();
 
   // Workers inherit the primary's flags; one started without the service's V8 flags (a bare
   // `node main.js`) still gives them to its workers, which hold the model and the memory.

@@ -22,7 +22,8 @@
  *   published = delivered + dropped + queued + in flight.
  */
 import { createConnection, type Socket } from 'node:net';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { counterFrom, gaugeFrom } from '../../../../shared/metric-builders.js';
 import { EventEncoder, type RequestFields } from '../../../../shared/event-encode.js';
 import {
   DROP_REASONS,
@@ -31,7 +32,7 @@ import {
   type PublisherBooks,
   type PublisherIdentity,
 } from '../../../../shared/events.js';
-import { INFERENCE_METRICS as M } from '../../../../shared/metrics.js';
+import { INFERENCE_METRICS as M, type MetricDef } from '../../../../shared/metrics.js';
 import type { Label } from '../../../../shared/model-io.js';
 
 export interface PublisherLogger {
@@ -490,45 +491,24 @@ export class EventPublisher {
   private registerMetrics(registry: Registry): void {
     const self = this;
     // Values live in the publisher (they also feed the stats frames); these read them at scrape.
-    const counter = (def: { name: string; help: string }, read: () => number): void => {
-      new Counter({
-        name: def.name,
-        help: def.help,
-        registers: [registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
+    const counter = (def: MetricDef, read: () => number): void => {
+      counterFrom(def, registry, function collect() {
+        this.reset();
+        this.inc(read());
       });
     };
     counter(M.eventsPublishedTotal, () => self.published);
     counter(M.eventsSentTotal, () => self.sent);
     counter(M.eventsDeliveredTotal, () => self.delivered);
-    new Counter({
-      name: M.eventsDroppedTotal.name,
-      help: M.eventsDroppedTotal.help,
-      labelNames: ['reason'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const r of DROP_REASONS) this.inc({ reason: r }, self.dropped[r]);
-      },
+    counterFrom(M.eventsDroppedTotal, registry, function collect() {
+      this.reset();
+      for (const r of DROP_REASONS) this.inc({ reason: r }, self.dropped[r]);
     });
-    new Gauge({
-      name: M.eventsQueueDepth.name,
-      help: M.eventsQueueDepth.help,
-      registers: [registry],
-      collect() {
-        this.set(self.queuedEvents);
-      },
+    gaugeFrom(M.eventsQueueDepth, registry, function collect() {
+      this.set(self.queuedEvents);
     });
-    new Gauge({
-      name: M.eventsChannelConnected.name,
-      help: M.eventsChannelConnected.help,
-      registers: [registry],
-      collect() {
-        this.set(self.connected ? 1 : 0);
-      },
+    gaugeFrom(M.eventsChannelConnected, registry, function collect() {
+      this.set(self.connected ? 1 : 0);
     });
   }
 }

@@ -7,7 +7,7 @@
 import fp from 'fastify-plugin';
 import type { Histogram, Registry } from 'prom-client';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
-import { gaugeFrom, histogramFrom } from '../metrics.js';
+import { gaugeFrom, histogramFrom } from '../../../../shared/metric-builders.js';
 import { readiness } from '../readiness.js';
 
 declare module 'fastify' {

@@ -12,7 +12,7 @@ import fp from 'fastify-plugin';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
-import { counterFrom } from '../metrics.js';
+import { counterFrom } from '../../../../shared/metric-builders.js';
 import { errorBody } from '../http/errors.js';
 
 export const pressurePlugin = fp(
