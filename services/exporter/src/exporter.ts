@@ -1,6 +1,6 @@
 /**
- * Wires the exporter's stages: listener -> parser -> mapper -> registry, plus the publishers'
- * state, self-telemetry, host and process collectors and the HTTP server. main.ts runs it as a
+ * Wires the exporter's stages: listener -> parser -> mapper -> registry, plus the worker
+ * registry, self-telemetry, host and process collectors and the HTTP server. main.ts runs it as a
  * process; tests and the ingest benchmark run it in-process.
  */
 import { OSUtils } from 'node-os-utils';
@@ -14,7 +14,7 @@ import type { ExporterConfig } from './config.js';
 import { buildHttp } from './http.js';
 import { ChannelListener, type ChannelHandler } from './listener.js';
 import { EventMapper } from './mapper.js';
-import { Publishers } from './publishers.js';
+import { WorkerRegistry } from './worker-registry.js';
 import { EventMetrics } from './registry/event-metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -42,16 +42,16 @@ export function registerProcessMetrics(registry: Registry): void {
 
 /** The ingest path alone (no sockets, no HTTP): what a received frame costs. */
 export function createIngest(registry: Registry, log?: Logger) {
-  const publishers = new Publishers(log);
+  const workers = new WorkerRegistry(log);
   const metrics = new EventMetrics(registry);
-  const mapper = new EventMapper(metrics, publishers);
-  publishers.register(registry);
-  let connectionCount = (): number => publishers.connected;
+  const mapper = new EventMapper(metrics, workers);
+  workers.register(registry);
+  let connectionCount = (): number => workers.connected;
   const telemetry = new Telemetry(registry, () => connectionCount(), COLLECTOR_NAMES);
   let chunkMs = 0;
   const handler: ChannelHandler = {
-    connected: (id) => publishers.connect(id),
-    disconnected: (id) => publishers.disconnect(id),
+    connected: (id) => workers.connect(id),
+    disconnected: (id) => workers.disconnect(id),
     chunk(nowMs) {
       metrics.window.advance(nowMs);
       chunkMs = nowMs;
@@ -66,7 +66,7 @@ export function createIngest(registry: Registry, log?: Logger) {
     },
   };
   return {
-    publishers,
+    workers,
     metrics,
     telemetry,
     handler,
@@ -91,7 +91,7 @@ export async function startExporter(config: ExporterConfig, log: Logger): Promis
 
   const os = new OSUtils({ cacheEnabled: false });
   const sampler = new Sampler(
-    createCollectors({ registry, os, publishers: ingest.publishers, diskPath: config.diskPath }),
+    createCollectors({ registry, os, workers: ingest.workers, diskPath: config.diskPath }),
     config.sampleIntervalMs,
     {
       onError(collector, err) {

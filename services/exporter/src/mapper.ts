@@ -8,12 +8,12 @@ import type { ChannelEvent, RequestEvent, RequestEventV1 } from '../../../shared
 import type { Label } from '../../../shared/model-io.js';
 import type { EventMetrics } from './registry/event-metrics.js';
 import { codeIndex, IS_PREDICTION_ROUTE, labelIndex, routeIndex, statusIndex } from './registry/labels.js';
-import type { Publishers } from './publishers.js';
+import type { WorkerRegistry } from './worker-registry.js';
 
 export class EventMapper {
   constructor(
     private readonly m: EventMetrics,
-    private readonly publishers: Publishers,
+    private readonly workers: WorkerRegistry,
   ) {}
 
   apply(connection: number, e: ChannelEvent): void {
@@ -25,10 +25,10 @@ export class EventMapper {
         this.m.feedback.inc(labelIndex(e.predicted) * 2 + labelIndex(e.actual));
         break;
       case 'hello':
-        this.publishers.hello(connection, e);
+        this.workers.hello(connection, e);
         break;
       case 'stats':
-        this.publishers.stats(connection, e);
+        this.workers.stats(connection, e);
         break;
     }
   }

@@ -12,7 +12,7 @@ import { EVENT_ROUTES, MAX_FRAME_BYTES, type ChannelEvent, type RequestEvent } f
 import { LineSplitter } from '../../../services/exporter/src/framing.js';
 import { EventMapper } from '../../../services/exporter/src/mapper.js';
 import { FrameParser } from '../../../services/exporter/src/parser.js';
-import { Publishers } from '../../../services/exporter/src/publishers.js';
+import { WorkerRegistry } from '../../../services/exporter/src/worker-registry.js';
 import { EventMetrics } from '../../../services/exporter/src/registry/event-metrics.js';
 
 const BOOKS = { published_events: 10, delivered_events: 7, dropped_events: 2, queued_events: 1 };
@@ -163,7 +163,7 @@ t.test('version 1 frames are still read (an exporter upgraded before its workers
 t.test('a version 1 frame and the version 2 frame of the same request update the metrics alike', async (t) => {
   const render = async (line: string): Promise<string> => {
     const registry = new Registry();
-    const mapper = new EventMapper(new EventMetrics(registry), new Publishers());
+    const mapper = new EventMapper(new EventMetrics(registry), new WorkerRegistry());
     mapper.apply(1, parseOk(line));
     return registry.metrics();
   };

@@ -4,7 +4,7 @@
  */
 import type { OSUtils } from 'node-os-utils';
 import type { Registry } from 'prom-client';
-import type { Publishers } from '../publishers.js';
+import type { WorkerRegistry } from '../worker-registry.js';
 
 export interface Collector {
   readonly name: string;
@@ -15,7 +15,8 @@ export interface Collector {
 export interface CollectorContext {
   registry: Registry;
   os: OSUtils;
-  publishers: Publishers;
+  /** The connected workers, for per-process collectors. */
+  workers: WorkerRegistry;
   /** A path on the filesystem whose usage is reported (DISK_PATH). */
   diskPath: string;
 }

@@ -20,7 +20,7 @@ const BOOKS = { published_events: 12, delivered_events: 9, dropped_events: 3, qu
 function setup() {
   const registry = new Registry();
   const ingest = createIngest(registry);
-  const app = buildHttp(registry, () => ({ status: 'ok', publishers: ingest.publishers.connected, uptime_s: 75.5 }), pino({ level: 'silent' }));
+  const app = buildHttp(registry, () => ({ status: 'ok', publishers: ingest.workers.connected, uptime_s: 75.5 }), pino({ level: 'silent' }));
   return { registry, ingest, app };
 }
 

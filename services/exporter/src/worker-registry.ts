@@ -1,7 +1,8 @@
 /**
- * What the exporter knows about the workers connected to it: identity and served model (hello
- * frames), connection and readiness gauges and their event books (stats frames), and the CPU
- * and memory of their processes (sampled by collectors/workers.ts).
+ * The exporter's registry of the workers connected to it: identity and served model (hello
+ * frames), connection and readiness gauges and their event books (stats frames). The CPU and
+ * memory of their processes belong to collectors/workers.ts, which asks this registry which
+ * processes are connected.
  *
  * Worker-labelled series are bounded: one per worker slot (the slot id is a bounded cluster or
  * pm2 index, not the pid, so a restarted worker reuses its series), at most MAX_SLOTS slots, and
@@ -29,8 +30,6 @@ interface Slot {
   connections: Set<number>;
   ready: boolean;
   books: PublisherBooks | undefined;
-  cpuCores: number | undefined;
-  rssBytes: number | undefined;
   lastSeenMs: number;
 }
 
@@ -43,7 +42,7 @@ export interface Logger {
   warn(obj: object, msg: string): void;
 }
 
-export class Publishers {
+export class WorkerRegistry {
   private readonly connections = new Map<number, Connection>();
   private readonly slots = new Map<string, Slot>();
   private warnedFull = false;
@@ -91,13 +90,6 @@ export class Publishers {
     return out;
   }
 
-  setProcessUsage(worker: string, pid: number, usage: { cpuCores: number; rssBytes: number } | undefined): void {
-    const slot = this.slots.get(worker);
-    if (!slot || slot.pid !== pid) return;
-    slot.cpuCores = usage?.cpuCores;
-    slot.rssBytes = usage?.rssBytes;
-  }
-
   private bind(c: Connection, worker: string, pid: number): Slot | undefined {
     c.worker = worker;
     c.pid = pid;
@@ -110,15 +102,13 @@ export class Publishers {
         }
         return undefined;
       }
-      slot = { worker, pid, connections: new Set(), ready: false, books: undefined, cpuCores: undefined, rssBytes: undefined, lastSeenMs: 0 };
+      slot = { worker, pid, connections: new Set(), ready: false, books: undefined, lastSeenMs: 0 };
       this.slots.set(worker, slot);
     }
     if (slot.pid !== pid) {
       // A new process in the slot (restart): its figures start over.
       slot.pid = pid;
       slot.books = undefined;
-      slot.cpuCores = undefined;
-      slot.rssBytes = undefined;
     }
     slot.connections.add(c.id);
     slot.lastSeenMs = Date.now();
@@ -149,8 +139,6 @@ export class Publishers {
     };
     perSlot(M.workerUp, (s) => (s.connections.size > 0 ? 1 : 0));
     perSlot(M.workerReady, (s) => (s.connections.size > 0 && s.ready ? 1 : 0));
-    perSlot(M.workerCpuUsageRatio, (s) => (s.connections.size > 0 ? s.cpuCores : undefined));
-    perSlot(M.workerResidentMemoryBytes, (s) => (s.connections.size > 0 ? s.rssBytes : undefined));
     perSlot(M.publisherPublishedEvents, (s) => s.books?.published_events);
     perSlot(M.publisherDeliveredEvents, (s) => s.books?.delivered_events);
     perSlot(M.publisherDroppedEvents, (s) => s.books?.dropped_events);
