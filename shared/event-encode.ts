@@ -20,6 +20,7 @@ import {
   type PublisherIdentity,
 } from './events.js';
 import type { Label } from './model-io.js';
+import type { DriftReference } from './drift-reference.js';
 
 /** What a finished request contributes to its event. */
 export interface RequestFields {
@@ -78,8 +79,10 @@ export class EventEncoder {
   private readonly statsPrefix: string;
   private modelVersion = '';
   private modelVersionJson = '""';
+  /** `,"reference":{...}` of the served model, or '' (built once per model, sent in hellos only). */
+  private referenceJson = '';
 
-  constructor(identity: PublisherIdentity, modelVersion = '') {
+  constructor(identity: PublisherIdentity, modelVersion = '', reference?: DriftReference) {
     // Identity never changes for a process: its escaped form is built once. Data events (schema
     // version 2) do not carry it: the hello that opens every connection does.
     const id = `"worker":${jsonAscii(identity.worker)},"pid":${count(identity.pid)}`;
@@ -88,10 +91,16 @@ export class EventEncoder {
     this.feedbackPrefix = `{"v":${v},"type":"feedback","predicted":"`;
     this.helloPrefix = `{"v":${v},"type":"hello",${id},"ts":`;
     this.statsPrefix = `{"v":${v},"type":"stats",${id},"ts":`;
-    this.setModelVersion(modelVersion);
+    this.setModelVersion(modelVersion, reference);
   }
 
-  setModelVersion(version: string): void {
+  /**
+   * The served model: its version, and its drift reference for the hellos (none: hellos carry
+   * none). One call for both, so a hello can never pair a version with another model's reference.
+   */
+  setModelVersion(version: string, reference?: DriftReference): void {
+    // Numbers and fixed keys only: JSON.stringify is ASCII here.
+    this.referenceJson = reference === undefined ? '' : `,"reference":${JSON.stringify(reference)}`;
     if (version === this.modelVersion) return;
     this.modelVersion = version;
     this.modelVersionJson = jsonAscii(version);
@@ -118,7 +127,9 @@ export class EventEncoder {
       for (let i = 0; i < p.length; i++) {
         const x = p[i]!;
         const label = x.label === 'spam' ? 'spam' : 'ham';
-        s += `${i === 0 ? '' : ','}{"label":"${label}","confidence_ppm":${ppm(x.confidence)},"text_length":${count(x.text_length)}}`;
+        s += `${i === 0 ? '' : ','}{"label":"${label}","confidence_ppm":${ppm(x.confidence)},"text_length":${count(x.text_length)}`;
+        if (x.prepared_length !== undefined) s += `,"prepared_length":${count(x.prepared_length)}`;
+        s += x.known_term_ratio === undefined ? '}' : `,"known_ppm":${ppm(x.known_term_ratio)}}`;
       }
       s += ']';
     }
@@ -132,7 +143,7 @@ export class EventEncoder {
   }
 
   hello(modelAccuracy: number, books: PublisherBooks, ts: number = Date.now()): string {
-    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${booksJson(books)}}\n`;
+    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${booksJson(books)}${this.referenceJson}}\n`;
   }
 
   stats(f: StatsFields, ts: number = Date.now()): string {

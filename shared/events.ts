@@ -18,6 +18,7 @@
  * connection, which is how a worker knows what was delivered and what a crash lost.
  */
 import type { Label } from './model-io.js';
+import type { DriftReference } from './drift-reference.js';
 
 /**
  * Version 2 (the one writers use): data events (request, feedback) no longer repeat what the
@@ -89,6 +90,12 @@ export interface HelloEvent extends PublisherIdentity, PublisherBooks {
   model_version: string;
   /** Test-split accuracy from the served model's card, 0-1. */
   model_accuracy: number;
+  /**
+   * The served model's drift reference (its card's `reference`), when it has one: how the
+   * exporter learns what the texts of this version are compared with. Optional (added within
+   * version 2); a reader drops a malformed one and keeps the hello.
+   */
+  reference?: DriftReference;
 }
 
 /** One prediction as the worker knows it (and as version 1 frames carried it). */
@@ -96,6 +103,10 @@ export interface PredictionSummary {
   label: Label;
   confidence: number; // probability of the predicted label, 0.5..1
   text_length: number; // characters of the input as received
+  /** Characters after the model's preparation (its cap): the drift signal. */
+  prepared_length?: number;
+  /** Share of the text's word tokens in the model's vocabulary, 0-1, when the model outputs it. */
+  known_term_ratio?: number;
 }
 
 /** One prediction in a version 2 request frame. */
@@ -104,6 +115,10 @@ export interface PredictionFrame {
   /** Probability of the predicted label in millionths (987654 = 0.987654), rounded. */
   confidence_ppm: number;
   text_length: number;
+  /** Drift signals (optional, added within version 2): characters after the model's preparation. */
+  prepared_length?: number;
+  /** Known-term ratio in millionths. */
+  known_ppm?: number;
 }
 
 /** One per finished HTTP request, whatever its route or outcome (version 2). */

@@ -28,6 +28,9 @@ export const INFERENCE_LATENCY_BUCKETS = [
 export const CONFIDENCE_BUCKETS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1] as const;
 export const INPUT_LENGTH_BUCKETS = [16, 64, 256, 1024, 4096, 16384, 65536] as const;
 export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+/** Text length after the model's cap (4000 characters for the bundled model). */
+export const TEXT_LENGTH_BUCKETS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120] as const;
+export const KNOWN_TERM_RATIO_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1] as const;
 
 const P = 'spam_detector_';
 
@@ -77,6 +80,18 @@ export const EXPORTER_METRICS = {
     help: 'Delayed ground truth received, by predicted and actual label (a confusion matrix PromQL can window).' }),
   modelInfo: def({ owner: 'exporter', name: `${P}model_info`, type: 'gauge', labelNames: ['model_version'],
     help: 'Always 1, for each model version served by a connected worker.' }),
+
+  // --- input and score drift against the training reference (docs/metrics.md, Drift) ---
+  textLengthChars: def({ owner: 'exporter', name: `${P}text_length_chars`, type: 'histogram', labelNames: [],
+    buckets: TEXT_LENGTH_BUCKETS, help: 'Length of each scored text in characters (UTF-16 code units) after the model\'s preparation (its cap), as the drift reference counts it.' }),
+  textKnownTermRatio: def({ owner: 'exporter', name: `${P}text_known_term_ratio`, type: 'histogram', labelNames: [],
+    buckets: KNOWN_TERM_RATIO_BUCKETS, help: 'Share of each scored text\'s word tokens that are in the model\'s vocabulary (0-1; 0 for a text without word tokens).' }),
+  driftPsi: def({ owner: 'exporter', name: `${P}drift_psi`, type: 'gauge', labelNames: ['signal', 'model_version'],
+    help: 'Population stability index of a per-text signal (text_length, known_term_ratio, spam_probability) over the most recent DRIFT_WINDOW_TEXTS texts of a model version against that version\'s training reference; absent until 100 texts (or the whole window, if smaller). 0.1: moderate shift, 0.25: significant.' }),
+  driftWindowTexts: def({ owner: 'exporter', name: `${P}drift_window_texts`, type: 'gauge', labelNames: ['signal', 'model_version'],
+    help: 'Texts in the drift window of a signal and model version (grows to DRIFT_WINDOW_TEXTS).' }),
+  driftSignalMean: def({ owner: 'exporter', name: `${P}drift_signal_mean`, type: 'gauge', labelNames: ['signal', 'model_version', 'source'],
+    help: 'Mean of a drift signal over the training reference (source="reference") and over the drift window (source="live"), each bin at its midpoint, in the signal\'s unit (characters, ratio, probability).' }),
 
   // --- host (node-os-utils), sampled on an interval ---
   hostCpuUsageRatio: def({ owner: 'exporter', name: `${P}host_cpu_usage_ratio`, type: 'gauge', labelNames: [],

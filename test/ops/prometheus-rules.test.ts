@@ -83,6 +83,8 @@ t.test('promtool unit tests pass', async (t) => {
 // Each mutant loosens one threshold from ">" to ">=" and must be caught by that alert's edge case.
 const MUTANTS: Array<{ alert: string; from: string; to: string; caughtBy: RegExp }> = [
   { alert: 'HighErrorRate', from: 'job:spam_detector_errors_per_requests:ratio_rate1m > 0.05', to: 'job:spam_detector_errors_per_requests:ratio_rate1m >= 0.05', caughtBy: /HighErrorRate stays silent at exactly 5%/ },
+  { alert: 'InputDrift', from: '{signal=~"text_length|known_term_ratio"} >= 0.25', to: '{signal=~"text_length|known_term_ratio"} > 0.25', caughtBy: /InputDrift is critical after 15m at PSI 0.25 exactly/ },
+  { alert: 'ScoreDrift', from: '{signal="spam_probability"} >= 0.1', to: '{signal="spam_probability"} > 0.1', caughtBy: /ScoreDrift is critical after 15m at PSI 0.25, warns after 30m at 0.1/ },
   { alert: 'HostDiskSpaceLow', from: 'instance_mountpoint:spam_detector_host_disk_usage:ratio > 0.9', to: 'instance_mountpoint:spam_detector_host_disk_usage:ratio >= 0.9', caughtBy: /HostDiskSpaceLow fires after 5m above 90%, not at exactly 90%/ },
 ];
 

@@ -328,6 +328,47 @@ export function buildDashboard(): dashboard.Dashboard {
       ], { w: 8, h: 8, description: 'Model versions the connected workers serve; two versions at once mean a rollout is in progress.' }),
     );
 
+  // --- drift against the training reference (PSI; reference beside live) ---
+  const psiBands = thresholds([[null, 'green'], [0.1, 'yellow'], [0.25, 'red']]);
+  const bandLines = new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line);
+  const mean = (signal: string): prometheus.DataqueryBuilder =>
+    target(`max by (source, model_version) (${ex(E.driftSignalMean.name, `signal="${signal}"`)})`, '{{source}} {{model_version}}');
+  b.withRow(row('Drift against the training reference'))
+    .withPanel(
+      seriesPanel('Drift: PSI by signal', [target(`max by (signal, model_version) (${ex(E.driftPsi.name)})`, '{{signal}} {{model_version}}')], {
+        min: 0,
+        w: 12,
+        description: 'Population stability index of the most recent DRIFT_WINDOW_TEXTS texts of each model version against its training reference (model card). Under 0.1 stable, 0.1-0.25 moderate shift (InputDrift/ScoreDrift warning after 30m), 0.25 and up significant (critical after 15m).',
+      }).thresholds(psiBands).thresholdsStyle(bandLines),
+    )
+    .withPanel(
+      seriesPanel('Drift window', [target(`max by (signal, model_version) (${ex(E.driftWindowTexts.name)})`, '{{signal}} {{model_version}}')], {
+        min: 0,
+        w: 12,
+        description: 'Texts in each drift window; PSI is reported from 100 texts (or the whole window, if smaller).',
+      }),
+    )
+    .withPanel(
+      seriesPanel('Text length: reference vs live', [
+        mean('text_length'),
+        target(quantile(0.5, E.textLengthChars.name), 'live p50 (histogram)', 'B'),
+      ], { unit: 'short', min: 0, description: 'Mean length in characters after the model\'s cap, over the training texts (reference) and the drift window (live), each bin at its midpoint; and the median of the live histogram.' }),
+    )
+    .withPanel(
+      seriesPanel('Known-term ratio: reference vs live', [
+        mean('known_term_ratio'),
+        target(ratio(`sum(${rate(ex(sum(E.textKnownTermRatio.name)))})`, `sum(${rate(ex(count(E.textKnownTermRatio.name)))})`), 'live mean (histogram)', 'B'),
+      ], { unit: 'percentunit', min: 0, max: 1, description: 'Share of a text\'s words that are in the model\'s vocabulary: training texts (reference) against the drift window (live). A fall means another language or a new vocabulary.' }),
+    )
+    .withPanel(
+      seriesPanel('Spam probability: reference vs live', [mean('spam_probability')], {
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        description: 'Mean spam probability the model gave its training texts (reference) and the texts of the drift window (live).',
+      }),
+    );
+
   // --- event channel and exporter ---
   b.withRow(row('Event channel and exporter'))
     .withPanel(

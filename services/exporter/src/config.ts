@@ -21,7 +21,16 @@ export interface ExporterConfig {
   shutdownGraceMs: number;
   /** When set, GET /metrics and the landing page need `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Most recent texts per model version over which drift (PSI) is computed. */
+  driftWindowTexts: number;
 }
+
+/**
+ * Default drift window: with ~20 reference bins, PSI of an unchanged distribution over n texts is
+ * about (bins - 1) / n from sampling alone (~0.01 at 2000), far under the 0.1 warning band,
+ * while the window still turns over in minutes at a few texts per second.
+ */
+export const DEFAULT_DRIFT_WINDOW_TEXTS = 2000;
 
 export function readExporterConfig(env: Env = process.env): ExporterConfig {
   return {
@@ -35,5 +44,7 @@ export function readExporterConfig(env: Env = process.env): ExporterConfig {
     ackIntervalMs: readInt(env, 'EVENTS_ACK_INTERVAL_MS', 100, 1, 10_000),
     shutdownGraceMs: readInt(env, 'SHUTDOWN_GRACE_MS', 5000, 0, 60_000),
     metricsToken: readBearerToken(env, 'METRICS_TOKEN'),
+    // 50 texts at least: below that, sampling noise alone crosses the PSI bands.
+    driftWindowTexts: readInt(env, 'DRIFT_WINDOW_TEXTS', DEFAULT_DRIFT_WINDOW_TEXTS, 50, 1_000_000),
   };
 }

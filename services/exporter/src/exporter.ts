@@ -15,6 +15,8 @@ import { buildHttp } from './http.js';
 import { ChannelListener, type ChannelHandler } from './listener.js';
 import { EventMapper } from './mapper.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { DriftMonitor } from './drift/monitor.js';
+import { DEFAULT_DRIFT_WINDOW_TEXTS } from './config.js';
 import { EventMetrics } from './registry/event-metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -41,11 +43,13 @@ export function registerProcessMetrics(registry: Registry): void {
 }
 
 /** The ingest path alone (no sockets, no HTTP): what a received frame costs. */
-export function createIngest(registry: Registry, log?: Logger) {
+export function createIngest(registry: Registry, log?: Logger, opts: { driftWindowTexts?: number } = {}) {
   const workers = new WorkerRegistry(log);
   const metrics = new EventMetrics(registry);
-  const mapper = new EventMapper(metrics, workers);
+  const drift = new DriftMonitor(opts.driftWindowTexts ?? DEFAULT_DRIFT_WINDOW_TEXTS);
+  const mapper = new EventMapper(metrics, workers, drift);
   workers.register(registry);
+  drift.register(registry, () => workers.servedVersions());
   let connectionCount = (): number => workers.connected;
   const telemetry = new Telemetry(registry, () => connectionCount(), COLLECTOR_NAMES);
   let chunkMs = 0;
@@ -68,6 +72,7 @@ export function createIngest(registry: Registry, log?: Logger) {
   return {
     workers,
     metrics,
+    drift,
     telemetry,
     handler,
     setConnectionCount(f: () => number) {
@@ -79,7 +84,7 @@ export function createIngest(registry: Registry, log?: Logger) {
 export async function startExporter(config: ExporterConfig, log: Logger): Promise<Exporter> {
   const registry = new Registry();
   registerProcessMetrics(registry);
-  const ingest = createIngest(registry, log);
+  const ingest = createIngest(registry, log, { driftWindowTexts: config.driftWindowTexts });
   const listener = new ChannelListener({
     socketPath: config.eventsSocket,
     handler: ingest.handler,

@@ -9,23 +9,26 @@ import type { Label } from '../../../shared/model-io.js';
 import type { EventMetrics } from './registry/event-metrics.js';
 import { codeIndex, IS_PREDICTION_ROUTE, labelIndex, routeIndex, statusIndex } from './registry/labels.js';
 import type { WorkerRegistry } from './worker-registry.js';
+import type { DriftMonitor } from './drift/monitor.js';
 
 export class EventMapper {
   constructor(
     private readonly m: EventMetrics,
     private readonly workers: WorkerRegistry,
+    private readonly drift: DriftMonitor,
   ) {}
 
   apply(connection: number, e: ChannelEvent): void {
     switch (e.type) {
       case 'request':
-        this.request(e);
+        this.request(connection, e);
         break;
       case 'feedback':
         this.m.feedback.inc(labelIndex(e.predicted) * 2 + labelIndex(e.actual));
         break;
       case 'hello':
         this.workers.hello(connection, e);
+        if (e.reference !== undefined) this.drift.setReference(e.model_version, e.reference);
         break;
       case 'stats':
         this.workers.stats(connection, e);
@@ -33,7 +36,7 @@ export class EventMapper {
     }
   }
 
-  private request(e: RequestEvent | RequestEventV1): void {
+  private request(connection: number, e: RequestEvent | RequestEventV1): void {
     const m = this.m;
     const route = routeIndex(e.route);
     const failed = e.status < 200 || e.status >= 300;
@@ -54,7 +57,15 @@ export class EventMapper {
       if (p !== undefined) for (let i = 0; i < p.length; i++) this.prediction(p[i]!.label, p[i]!.confidence, p[i]!.text_length);
     } else {
       const p = e.predictions;
-      if (p !== undefined) for (let i = 0; i < p.length; i++) this.prediction(p[i]!.label, p[i]!.confidence_ppm / 1e6, p[i]!.text_length);
+      if (p === undefined || p.length === 0) return;
+      // The texts of this connection were scored by the model its hello named.
+      const version = this.workers.modelVersionOf(connection);
+      for (let i = 0; i < p.length; i++) {
+        const x = p[i]!;
+        const confidence = x.confidence_ppm / 1e6;
+        this.prediction(x.label, confidence, x.text_length);
+        if (x.prepared_length !== undefined) this.driftSignals(version, x.label, confidence, x.prepared_length, x.known_ppm);
+      }
     }
   }
 
@@ -64,5 +75,14 @@ export class EventMapper {
     m.predictions.inc(l);
     m.confidence.observe(l, confidence);
     m.inputLength.observe(0, textLength);
+  }
+
+  /** Sent by workers that know them (schema 2 with drift signals). */
+  private driftSignals(version: string | undefined, label: Label, confidence: number, preparedLength: number, knownPpm: number | undefined): void {
+    const m = this.m;
+    const known = knownPpm === undefined ? undefined : knownPpm / 1e6;
+    m.textLength.observe(0, preparedLength);
+    if (known !== undefined) m.knownTermRatio.observe(0, known);
+    this.drift.observe(version, preparedLength, known, label === 'spam' ? confidence : 1 - confidence);
   }
 }

@@ -18,6 +18,7 @@ import {
   type ChannelEvent,
   type MalformedReason,
 } from '../../../shared/events.js';
+import { readDriftReference } from '../../../shared/drift-reference.js';
 
 /** Longest string field accepted where a value is not checked against a pattern. */
 const MAX_SHORT_STRING = 64;
@@ -88,13 +89,22 @@ export class FrameParser {
           ? (f as unknown as ChannelEvent)
           : 'invalid_field';
       case 'hello':
-        return this.identityValid(f) &&
-          typeof f.model_version === 'string' &&
-          MODEL_VERSION_PATTERN.test(f.model_version) &&
-          isUnit(f.model_accuracy) &&
-          booksValid(f)
-          ? (f as unknown as ChannelEvent)
-          : 'invalid_field';
+        if (
+          !this.identityValid(f) ||
+          typeof f.model_version !== 'string' ||
+          !MODEL_VERSION_PATTERN.test(f.model_version) ||
+          !isUnit(f.model_accuracy) ||
+          !booksValid(f)
+        ) {
+          return 'invalid_field';
+        }
+        // A malformed drift reference costs that version its PSI, not the worker its hello.
+        if (f.reference !== undefined) {
+          const reference = readDriftReference(f.reference);
+          if (reference === undefined) delete f.reference;
+          else f.reference = reference;
+        }
+        return f as unknown as ChannelEvent;
       case 'stats':
         return this.identityValid(f) &&
           isCount(f.active_connections) &&
@@ -133,8 +143,10 @@ export class FrameParser {
   }
 }
 
-// Version 2 sends confidences as whole millionths, version 1 as a 0-1 double.
-const confidencePpmValid = (x: Obj): boolean => isPpm(x.confidence_ppm);
+// Version 2 sends confidences as whole millionths, version 1 as a 0-1 double; version 2 may add
+// the drift signals.
+const confidencePpmValid = (x: Obj): boolean =>
+  isPpm(x.confidence_ppm) && (x.prepared_length === undefined || isCount(x.prepared_length)) && (x.known_ppm === undefined || isPpm(x.known_ppm));
 const confidenceUnitValid = (x: Obj): boolean => isUnit(x.confidence);
 
 /** An optional array of {label, confidence, text_length}, the confidence as its version writes it. */

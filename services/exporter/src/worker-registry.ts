@@ -83,6 +83,18 @@ export class WorkerRegistry {
     }
   }
 
+  /** The model version the latest hello on connection `id` named. */
+  modelVersionOf(id: number): string | undefined {
+    return this.connections.get(id)?.modelVersion;
+  }
+
+  /** Model versions served by a connected worker. */
+  servedVersions(): Set<string> {
+    const out = new Set<string>();
+    for (const c of this.connections.values()) if (c.modelVersion !== undefined) out.add(c.modelVersion);
+    return out;
+  }
+
   /** Distinct worker processes currently connected, for process sampling. */
   processes(): WorkerProcess[] {
     const out: WorkerProcess[] = [];

@@ -46,6 +46,7 @@ interface Job {
 
 export function createPredictor(model: ServingModel, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
   const version = model.version;
+  const maxChars = model.maxTextChars;
   const capture = opts.capture;
   const queue: Job[] = [];
   let flushScheduled = false;
@@ -115,7 +116,13 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
         if (captured) capture.prediction(id, texts[i]!, version, spam, label);
         store.record(id, label, captured);
         items[i] = { id, prediction: label, confidence, probabilities: { ham, spam }, model_version: version, inference_time_ms: ms };
-        summaries[i] = { label, confidence, text_length: texts[i]!.length };
+        // The drift signals: the length the model read (prepareText only caps it) and the
+        // known-term ratio when the model outputs one.
+        const length = texts[i]!.length;
+        const known = prediction.knownTermRatios?.[offset + i];
+        summaries[i] = known === undefined
+          ? { label, confidence, text_length: length, prepared_length: length < maxChars ? length : maxChars }
+          : { label, confidence, text_length: length, prepared_length: length < maxChars ? length : maxChars, known_term_ratio: known };
       }
       outcome.inferenceSeconds = prediction.inferenceSeconds;
       outcome.batchSize = n;

@@ -7,6 +7,11 @@ export interface ModelPrediction {
   labels: ArrayLike<string>;
   /** P(spam) per text, in input order. */
   spamProbabilities: ArrayLike<number>;
+  /**
+   * Per text, the share of its word tokens that are in the vocabulary (a drift signal), when
+   * the model outputs it (shared/drift-reference.ts).
+   */
+  knownTermRatios?: ArrayLike<number> | undefined;
   /** Wall time of the one model call for the whole batch. */
   inferenceSeconds: number;
 }

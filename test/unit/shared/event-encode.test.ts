@@ -11,6 +11,7 @@ import { EventEncoder, encodeAck, micros, ppm, type RequestFields } from '../../
 import { EVENT_ROUTES, MAX_FRAME_BYTES, type ChannelEvent, type RequestEvent } from '../../../shared/events.js';
 import { LineSplitter } from '../../../services/exporter/src/framing.js';
 import { EventMapper } from '../../../services/exporter/src/mapper.js';
+import { DriftMonitor } from '../../../services/exporter/src/drift/monitor.js';
 import { FrameParser } from '../../../services/exporter/src/parser.js';
 import { WorkerRegistry } from '../../../services/exporter/src/worker-registry.js';
 import { EventMetrics } from '../../../services/exporter/src/registry/event-metrics.js';
@@ -163,7 +164,7 @@ t.test('version 1 frames are still read (an exporter upgraded before its workers
 t.test('a version 1 frame and the version 2 frame of the same request update the metrics alike', async (t) => {
   const render = async (line: string): Promise<string> => {
     const registry = new Registry();
-    const mapper = new EventMapper(new EventMetrics(registry), new WorkerRegistry());
+    const mapper = new EventMapper(new EventMetrics(registry), new WorkerRegistry(), new DriftMonitor(100));
     mapper.apply(1, parseOk(line));
     return registry.metrics();
   };

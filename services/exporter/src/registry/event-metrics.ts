@@ -22,6 +22,8 @@ export class EventMetrics {
   readonly inputLength = new HistogramVec(M.inputLengthCharacters);
   readonly batchSize = new HistogramVec(M.batchSize);
   readonly feedback = new CounterVec(M.feedbackTotal, [PREDICTED_DIM, ACTUAL_DIM]);
+  readonly textLength = new HistogramVec(M.textLengthChars);
+  readonly knownTermRatio = new HistogramVec(M.textKnownTermRatio);
   readonly window = new RateWindow();
   readonly statusCount = STATUS_DIM.values.length;
   readonly codeCount = CODE_DIM.values.length;
@@ -39,6 +41,8 @@ export class EventMetrics {
       this.inputLength,
       this.batchSize,
       this.feedback,
+      this.textLength,
+      this.knownTermRatio,
     ]) {
       v.registerIn(registry);
     }

@@ -4,6 +4,7 @@
  * its metrics in the process registry.
  */
 import type { Registry } from 'prom-client';
+import { cardReference } from '../../../../shared/drift-reference.js';
 import { EventPublisher, type PublisherLogger } from './publisher.js';
 import type { PublisherSettings } from './settings.js';
 
@@ -32,6 +33,7 @@ export function createEventPublisher(o: CreatePublisherOptions): EventPublisher 
     identity: { worker: o.workerId, pid: process.pid },
     modelVersion: o.model.version,
     modelAccuracy: cardAccuracy(o.model.card),
+    reference: cardReference(o.model.card),
     registry: o.registry,
     log: o.log,
     queueMaxEvents: o.settings.queueMaxEvents,

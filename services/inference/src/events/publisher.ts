@@ -16,6 +16,7 @@
  *   connection that breaks before their ack are counted as dropped ("unacknowledged"), so the
  *   books always balance: published = delivered + dropped + queued + in flight.
  */
+import type { DriftReference } from '../../../../shared/drift-reference.js';
 import { createConnection, type Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { EventEncoder, type RequestFields } from '../../../../shared/event-encode.js';
@@ -45,6 +46,8 @@ export interface PublisherOptions {
   identity: PublisherIdentity;
   modelVersion?: string;
   modelAccuracy?: number;
+  /** The served model's drift reference, sent in every hello (shared/drift-reference.ts). */
+  reference?: DriftReference | undefined;
   /** Where the channel metrics (INFERENCE_METRICS events*) are registered, e.g. the /metrics registry. */
   registry?: Registry;
   log?: PublisherLogger;
@@ -110,7 +113,7 @@ export class EventPublisher {
 
   constructor(opts: PublisherOptions) {
     const d = PUBLISHER_DEFAULTS;
-    this.encoder = new EventEncoder(opts.identity, opts.modelVersion ?? '');
+    this.encoder = new EventEncoder(opts.identity, opts.modelVersion ?? '', opts.reference);
     this.modelAccuracy = opts.modelAccuracy ?? 0;
     this.log = opts.log ?? NOOP_LOG;
     this.socketPath = opts.socketPath;
