@@ -18,6 +18,9 @@ export function readBearerToken(env: Env, name: string): string | undefined {
   return value;
 }
 
+/** The WWW-Authenticate header of every 401 (RFC 6750). */
+export const BEARER_CHALLENGE = 'Bearer realm="spam-detector"';
+
 /** A check of an Authorization header against `token`: `Bearer <token>`, nothing else. */
 export function bearerChecker(token: string): (authorization: string | undefined) => boolean {
   const expected = createHash('sha256').update(token).digest();

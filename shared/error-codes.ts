@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * Stable error codes of the HTTP API. Clients branch on them and the exporter uses them as a
  * label value, so the set is closed: anything else is reported as "INTERNAL_ERROR".
@@ -40,4 +42,12 @@ export interface ErrorBody {
   error: string;
   message: string;
   requestId?: string;
+}
+
+/** The one error body both services answer with: a catalogued code, its status and message, no echo of the request. */
+export function errorBody(code: ErrorCode, message: string = ERROR_CODES[code].message, requestId?: string): ErrorBody {
+  const statusCode = ERROR_CODES[code].status;
+  const body: ErrorBody = { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  if (requestId !== undefined) body.requestId = requestId;
+  return body;
 }

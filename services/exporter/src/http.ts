@@ -3,13 +3,12 @@
  * state already aggregated in memory: its cost depends on the number of series (bounded), never
  * on the event rate, and it triggers no sampling. GET / is the landing page (http/landing.ts).
  */
-import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { landingPlugin } from './http/landing.js';
-import { bearerChecker } from '../../../shared/bearer.js';
-import { ERROR_CODES, type ErrorCode } from '../../../shared/error-codes.js';
+import { BEARER_CHALLENGE, bearerChecker } from '../../../shared/bearer.js';
+import { ERROR_CODES, errorBody, type ErrorCode } from '../../../shared/error-codes.js';
 
 export interface HealthReport {
   status: 'ok';
@@ -41,10 +40,7 @@ export function buildHttp(registry: Registry, health: () => HealthReport, logger
         done();
         return;
       }
-      void reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="spam-detector"')
-        .send({ statusCode: 401, code: 'UNAUTHORIZED', error: 'Unauthorized', message: 'a valid bearer token is required' });
+      void sendError(reply.header('www-authenticate', BEARER_CHALLENGE), 'UNAUTHORIZED');
     });
   }
   app.get('/metrics', async (_req, reply) => {
@@ -80,8 +76,6 @@ function codeForStatus(status: number): ErrorCode {
   return CODE_BY_STATUS.get(status) ?? 'INVALID_REQUEST';
 }
 
-/** The one error shape both services answer with: a catalogued code, its status and message, no echo of the request. */
-function sendError(reply: FastifyReply, code: ErrorCode, message: string = ERROR_CODES[code].message): FastifyReply {
-  const { status } = ERROR_CODES[code];
-  return reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
+function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+  return reply.code(ERROR_CODES[code].status).send(errorBody(code, message));
 }

@@ -15,6 +15,7 @@ import {
   type Env,
   type LogLevel,
 } from '../../../shared/env.js';
+import { readBearerToken } from '../../../shared/bearer.js';
 import { BUNDLED_MODEL_PATH, defaultEventsSocket } from '../../../shared/paths.js';
 
 export interface PressureConfig {
@@ -68,7 +69,6 @@ export interface InferenceConfig {
 }
 
 const WORKER_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
-const TOKEN_RE = /^[\x21-\x7e]{16,256}$/;
 const MAX_WORKERS = 64;
 const GIB = 1024 ** 3;
 
@@ -78,14 +78,6 @@ function readWorkerId(env: Env): string {
   const value = readString(env, name, '0');
   if (!WORKER_ID_RE.test(value)) {
     throw new ConfigError(`${name} must be 1-32 characters of [A-Za-z0-9_-] (it is a metric label), got "${value}"`);
-  }
-  return value;
-}
-
-function readToken(env: Env, name: string): string | undefined {
-  const value = readOptionalString(env, name);
-  if (value !== undefined && !TOKEN_RE.test(value)) {
-    throw new ConfigError(`${name} must be 16-256 printable ASCII characters without spaces`);
   }
   return value;
 }
@@ -108,8 +100,8 @@ export function readInferenceConfig(env: Env = process.env): InferenceConfig {
     coalesceMaxTexts: readInt(env, 'COALESCE_MAX_TEXTS', 32, 1, 4096),
     feedbackTtlSeconds: readInt(env, 'FEEDBACK_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
     feedbackMaxEntries: readInt(env, 'FEEDBACK_MAX_ENTRIES', 100_000, 1, 10_000_000),
-    metricsToken: readToken(env, 'METRICS_TOKEN'),
-    feedbackToken: readToken(env, 'FEEDBACK_TOKEN'),
+    metricsToken: readBearerToken(env, 'METRICS_TOKEN'),
+    feedbackToken: readBearerToken(env, 'FEEDBACK_TOKEN'),
     pressure: {
       maxEventLoopDelayMs: readNumber(env, 'PRESSURE_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
       maxEventLoopUtilization: readNumber(env, 'PRESSURE_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 1),

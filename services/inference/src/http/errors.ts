@@ -3,9 +3,10 @@
  * own errors (parser, body limit, schema validation) are translated to the closed code set of
  * shared/error-codes.ts here, so clients branch on `code` and never see a stack trace.
  */
-import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../../../../shared/error-codes.js';
+import { ERROR_CODES, errorBody, type ErrorCode } from '../../../../shared/error-codes.js';
+
+export { errorBody };
 
 /** An error a handler throws on purpose; `message` is safe to show to the client. */
 export class ApiError extends Error {
@@ -22,11 +23,6 @@ export class ApiError extends Error {
 
 export function statusOf(code: ErrorCode): number {
   return ERROR_CODES[code].status;
-}
-
-export function errorBody(code: ErrorCode, message: string, requestId: string): ErrorBody {
-  const statusCode = ERROR_CODES[code].status;
-  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId };
 }
 
 /** Send an error answer and record its code for the access log and the events. */

@@ -11,7 +11,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, type ErrorCode } from '../../../../shared/error-codes.js';
+import { ERROR_CODES, errorBody, type ErrorCode } from '../../../../shared/error-codes.js';
 import { sendError } from './errors.js';
 import { staticSecurityHeaders } from '../plugins/security.js';
 import type { RequestOutcome } from '../outcome.js';
@@ -19,7 +19,7 @@ import type { RequestOutcome } from '../outcome.js';
 function rawAnswer(code: ErrorCode, message: string): string {
   const { status } = ERROR_CODES[code];
   const reason = STATUS_CODES[status] ?? 'Error';
-  const body = JSON.stringify({ statusCode: status, code, error: reason, message });
+  const body = JSON.stringify(errorBody(code, message));
   return (
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`

@@ -6,11 +6,11 @@
  * attached to every reply; @fastify/helmet would rebuild helmet's middleware on every request,
  * which costs more than the prediction's HTTP overhead budget allows.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { onRequestHookHandler } from 'fastify';
+import { BEARER_CHALLENGE, bearerChecker } from '../../../../shared/bearer.js';
 import { sendError } from '../http/errors.js';
 
 /**
@@ -62,24 +62,15 @@ export const securityHeadersPlugin = fp(
   { name: 'security-headers', fastify: '5.x' },
 );
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
-
-/**
- * An onRequest hook requiring `Authorization: Bearer <token>`; compared in constant time
- * (both sides hashed to equal length first).
- */
+/** An onRequest hook requiring `Authorization: Bearer <token>` (shared/bearer.ts compares in constant time). */
 export function requireBearerToken(token: string): onRequestHookHandler {
-  const expected = digest(token);
+  const authorized = bearerChecker(token);
   return (request, reply, done) => {
-    const header = request.headers.authorization;
-    const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (given !== '' && timingSafeEqual(digest(given), expected)) {
+    if (authorized(request.headers.authorization)) {
       done();
       return;
     }
-    reply.header('www-authenticate', 'Bearer realm="spam-detector"');
+    reply.header('www-authenticate', BEARER_CHALLENGE);
     sendError(request, reply, 'UNAUTHORIZED');
   };
 }
