@@ -159,7 +159,10 @@ t.test('tokens are compared in constant time: sha256 digests of equal length thr
   t.same(calls, attempts.map(() => [32, 32]), 'exporter: every attempt, whatever its length, is a 32-byte comparison');
 
   calls.length = 0;
-  const inference = await t.mockImport<typeof import('../../services/inference/src/plugins/security.js')>('../../services/inference/src/plugins/security.js', mocks);
+  // The inference hook checks through the same shared/bearer.ts, here the one watching timingSafeEqual.
+  const inference = await t.mockImport<typeof import('../../services/inference/src/http/bearer-auth.js')>('../../services/inference/src/http/bearer-auth.js', {
+    '../../shared/bearer.js': shared,
+  });
   const hook = inference.requireBearerToken(TOKEN);
   for (const a of attempts) {
     let passed = false;

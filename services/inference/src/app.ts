@@ -22,8 +22,8 @@ import { CaptureWriter, registerCaptureMetrics } from './capture/writer.js';
 import type { CaptureSettings } from './capture/settings.js';
 import type { ServingModel } from './serving-model.js';
 import { errorBodySchema, predictionSchema } from './http/schemas.js';
-import { useStrictJsonParser } from './http/json-body.js';
-import { clientErrorHandler, frameworkErrorHandler, lingerAfterEarlyAnswer, rejectConnect } from './http/protocol-errors.js';
+import { strictJsonPlugin } from './http/json-body.js';
+import { clientErrorHandler, connectRefusalPlugin, frameworkErrorHandler, lingerPlugin } from './http/protocol-errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { securityHeadersPlugin } from './plugins/security.js';
@@ -132,12 +132,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serviceVersion: readServiceVersion(),
   };
   app.decorate('inference', context);
-  app.server.on('connect', rejectConnect);
-
-  // Only JSON bodies: text/plain (Fastify's other default) must be a 415, not a schema error.
-  app.removeContentTypeParser('text/plain');
-  useStrictJsonParser(app);
-  lingerAfterEarlyAnswer(app);
+  await app.register(connectRefusalPlugin);
+  await app.register(strictJsonPlugin);
+  await app.register(lingerPlugin);
   app.addSchema(errorBodySchema);
   app.addSchema(predictionSchema);
 

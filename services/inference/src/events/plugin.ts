@@ -83,5 +83,5 @@ export const eventsPlugin = fp<EventsPluginOptions>(
       done();
     });
   },
-  { name: 'events', fastify: '5.x' },
+  { name: 'events', fastify: '5.x', dependencies: ['request-context'], decorators: { fastify: ['inference'], request: ['outcome'] } },
 );

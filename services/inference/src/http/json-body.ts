@@ -8,7 +8,7 @@
  *   a 300 KB body, block the event loop ~1.5 s), so one body of brackets within the size limit
  *   would stall a worker for seconds. No request schema nests deeper than 3.
  */
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { ApiError } from './errors.js';
 
 export const MAX_JSON_DEPTH = 32;
@@ -42,22 +42,34 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
-/** Replaces Fastify's application/json parser on `app` (call before routes are added). */
-export function useStrictJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    let text: string;
-    try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(new ApiError('INVALID_JSON', 'Request body is not valid UTF-8'), undefined);
-      return;
-    }
-    if (nestsDeeperThan(text, maxDepth)) {
-      done(new ApiError('INVALID_JSON', `Request body nests deeper than ${maxDepth} levels`), undefined);
-      return;
-    }
-    parseJson(request, text, done);
-  });
+export interface StrictJsonOptions {
+  maxDepth?: number;
 }
+
+/**
+ * Only JSON bodies, parsed strictly: Fastify's application/json parser is replaced, and its
+ * text/plain parser removed (a text/plain body must be a 415, not a schema error).
+ * Register before the routes.
+ */
+export const strictJsonPlugin = fp<StrictJsonOptions>(
+  async (app, { maxDepth = MAX_JSON_DEPTH }) => {
+    app.removeContentTypeParser('text/plain');
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      let text: string;
+      try {
+        text = utf8.decode(body as Buffer);
+      } catch {
+        done(new ApiError('INVALID_JSON', 'Request body is not valid UTF-8'), undefined);
+        return;
+      }
+      if (nestsDeeperThan(text, maxDepth)) {
+        done(new ApiError('INVALID_JSON', `Request body nests deeper than ${maxDepth} levels`), undefined);
+        return;
+      }
+      parseJson(request, text, done);
+    });
+  },
+  { name: 'strict-json', fastify: '5.x' },
+);

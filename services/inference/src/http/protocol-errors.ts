@@ -10,7 +10,8 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, errorBody, type ErrorCode } from '../../../../shared/error-codes.js';
 import { sendError } from './errors.js';
 import { staticSecurityHeaders } from '../plugins/security.js';
@@ -69,22 +70,25 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
  * itself, so `reply.raw.shouldKeepAlive` carries it. On a kept-alive connection Node discards the
  * rest of the body itself and `destroySoon` is never called.
  */
-export function lingerAfterEarlyAnswer(app: FastifyInstance): void {
-  app.addHook('onSend', (request, reply, _payload, done) => {
-    if (!request.raw.complete && connectionWillClose(reply)) {
-      const socket = request.raw.socket as Socket & { destroySoon?: () => void };
-      if (!answered.has(socket)) {
-        answered.add(socket);
-        socket.destroySoon = function lingeringDestroySoon(this: Socket) {
-          this.end();
-          setTimeout(() => this.destroy(), LINGER_MS).unref();
-        };
-        request.raw.resume();
+export const lingerPlugin = fp(
+  async (app) => {
+    app.addHook('onSend', (request, reply, _payload, done) => {
+      if (!request.raw.complete && connectionWillClose(reply)) {
+        const socket = request.raw.socket as Socket & { destroySoon?: () => void };
+        if (!answered.has(socket)) {
+          answered.add(socket);
+          socket.destroySoon = function lingeringDestroySoon(this: Socket) {
+            this.end();
+            setTimeout(() => this.destroy(), LINGER_MS).unref();
+          };
+          request.raw.resume();
+        }
       }
-    }
-    done();
-  });
-}
+      done();
+    });
+  },
+  { name: 'linger-after-early-answer', fastify: '5.x' },
+);
 
 function connectionWillClose(reply: FastifyReply): boolean {
   return !reply.raw.shouldKeepAlive || String(reply.getHeader('connection')).toLowerCase() === 'close';
@@ -98,6 +102,14 @@ export function rejectConnect(_req: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => undefined);
   socket.end(rawAnswer('METHOD_NOT_ALLOWED', 'CONNECT is not allowed here'));
 }
+
+/** Installs rejectConnect on the app's server. */
+export const connectRefusalPlugin = fp(
+  async (app) => {
+    app.server.on('connect', rejectConnect);
+  },
+  { name: 'connect-refusal', fastify: '5.x' },
+);
 
 let securityHeaders: Record<string, string> | undefined;
 

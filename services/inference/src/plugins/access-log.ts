@@ -3,7 +3,6 @@
  * predicted label(s), text length(s), model version, error code. Never the text itself; with
  * LOG_TEXT_HASH a 12-hex sha256 prefix per text lets operators correlate repeats.
  */
-import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -11,10 +10,6 @@ declare module 'fastify' {
     /** sha256 prefixes of the texts, filled only when LOG_TEXT_HASH is on. */
     textDigests: string[] | null;
   }
-}
-
-export function textDigest(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 const INFO = 30;
@@ -61,5 +56,5 @@ export const accessLogPlugin = fp(
       done();
     });
   },
-  { name: 'access-log', fastify: '5.x' },
+  { name: 'access-log', fastify: '5.x', dependencies: ['request-context'], decorators: { fastify: ['inference'], request: ['outcome'] } },
 );

@@ -61,5 +61,5 @@ export const docsPlugin = fp(
       });
     }
   },
-  { name: 'docs', fastify: '5.x' },
+  { name: 'docs', fastify: '5.x', decorators: { fastify: ['inference'] } },
 );

@@ -20,5 +20,5 @@ export const errorsPlugin = fp(
       return sendError(request, reply, code, message);
     });
   },
-  { name: 'errors', fastify: '5.x' },
+  { name: 'errors', fastify: '5.x', dependencies: ['request-context'], decorators: { request: ['outcome'] } },
 );

@@ -12,7 +12,7 @@ import { readiness } from '../readiness.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** This process's registry: plugins register their metrics here (see metrics.ts helpers). */
+    /** This process's registry: plugins register their metrics here (shared/metric-builders.ts). */
     metricsRegistry: Registry;
   }
 }
@@ -52,5 +52,5 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
     });
 
   },
-  { name: 'metrics', fastify: '5.x' },
+  { name: 'metrics', fastify: '5.x', decorators: { fastify: ['inference'] } },
 );

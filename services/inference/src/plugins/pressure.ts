@@ -51,5 +51,10 @@ export const pressurePlugin = fp(
       pressureHandler: onPressure as unknown as FastifyUnderPressureOptions['pressureHandler'],
     });
   },
-  { name: 'pressure', fastify: '5.x', dependencies: ['metrics'] },
+  {
+    name: 'pressure',
+    fastify: '5.x',
+    dependencies: ['request-context', 'metrics'],
+    decorators: { fastify: ['inference', 'metricsRegistry'], request: ['outcome'] },
+  },
 );

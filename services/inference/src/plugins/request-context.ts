@@ -91,5 +91,5 @@ export const requestContextPlugin = fp(
     // Reached only if a 404 slips past the hook above (e.g. a route-less HEAD); same answer.
     app.setNotFoundHandler((request, reply) => notFound(request, reply));
   },
-  { name: 'request-context', fastify: '5.x', dependencies: [] },
+  { name: 'request-context', fastify: '5.x', decorators: { fastify: ['inference'] } },
 );

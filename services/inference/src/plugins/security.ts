@@ -1,5 +1,5 @@
 /**
- * Security headers and optional bearer tokens.
+ * Security headers (bearer tokens: http/bearer-auth.ts).
  *
  * Headers: helmet's policy for a JSON API (nothing may be framed, loaded or sniffed). helmet is
  * run ONCE at start against a recording response and the resulting static header set is
@@ -9,9 +9,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
-import type { onRequestHookHandler } from 'fastify';
-import { BEARER_CHALLENGE, bearerChecker } from '../../../../shared/bearer.js';
-import { sendError } from '../http/errors.js';
 
 /**
  * What matters for JSON answers: nothing may run (CSP), frame, sniff, leak a referrer or be read
@@ -61,16 +58,3 @@ export const securityHeadersPlugin = fp(
   },
   { name: 'security-headers', fastify: '5.x' },
 );
-
-/** An onRequest hook requiring `Authorization: Bearer <token>` (shared/bearer.ts compares in constant time). */
-export function requireBearerToken(token: string): onRequestHookHandler {
-  const authorized = bearerChecker(token);
-  return (request, reply, done) => {
-    if (authorized(request.headers.authorization)) {
-      done();
-      return;
-    }
-    reply.header('www-authenticate', BEARER_CHALLENGE);
-    sendError(request, reply, 'UNAUTHORIZED');
-  };
-}

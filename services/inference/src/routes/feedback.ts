@@ -9,7 +9,7 @@ import { ApiError } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
 import { predictionOwner } from '../ids.js';
 import type { FeedbackLookup } from '../feedback-store.js';
-import { requireBearerToken } from '../plugins/security.js';
+import { requireBearerToken } from '../http/bearer-auth.js';
 
 interface FeedbackBody {
   id: string;

@@ -5,7 +5,7 @@
  * answer in time the worker serves its own registry and says so (x-metrics-scope: worker).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { requireBearerToken } from '../plugins/security.js';
+import { requireBearerToken } from '../http/bearer-auth.js';
 import { errorResponses } from '../http/schemas.js';
 
 export interface MetricsRouteOptions {

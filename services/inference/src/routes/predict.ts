@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../http/errors.js';
 import { errorResponses, predictionRef } from '../http/schemas.js';
 import type { Predictor } from '../predictor.js';
-import { textDigest } from '../plugins/access-log.js';
+import { textDigest } from '../http/text-digest.js';
 
 export interface PredictRoutesOptions {
   predictor: Predictor;
