@@ -13,7 +13,9 @@
 import { isErrorCode } from './error-codes.js';
 import {
   EVENT_SCHEMA_VERSION,
+  MODEL_DOMAINS,
   type AckFrame,
+  type ModelDomain,
   type EventRoute,
   type PredictionSummary,
   type PublisherBooks,
@@ -142,8 +144,14 @@ export class EventEncoder {
     return `${this.feedbackPrefix}${p}","actual":"${a}"}\n`;
   }
 
-  hello(modelAccuracy: number, books: PublisherBooks, ts: number = Date.now()): string {
-    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${booksJson(books)}${this.referenceJson}}\n`;
+  hello(modelAccuracy: number, books: PublisherBooks, ts: number = Date.now(), domainAccuracy: Partial<Record<ModelDomain, number>> = {}): string {
+    let domains = '';
+    for (const d of MODEL_DOMAINS) {
+      const a = domainAccuracy[d];
+      if (a !== undefined) domains += `${domains ? ',' : ''}"${d}":${num(a)}`;
+    }
+    const domainJson = domains ? `,"model_domain_accuracy":{${domains}}` : '';
+    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${domainJson}${booksJson(books)}${this.referenceJson}}\n`;
   }
 
   stats(f: StatsFields, ts: number = Date.now()): string {

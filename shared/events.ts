@@ -96,12 +96,21 @@ export interface HelloEvent extends PublisherIdentity, PublisherBooks {
    * version 2); a reader drops a malformed one and keeps the hello.
    */
   reference?: DriftReference;
+  /**
+   * Held-out accuracy per evaluation domain (MODEL_DOMAINS) from the card, 0-1; absent when the
+   * card has none (older models).
+   */
+  model_domain_accuracy?: Partial<Record<ModelDomain, number>>;
 }
+
+/** The card's evaluation domains (shared/model-card.ts DOMAINS): a bounded metric label. */
+export const MODEL_DOMAINS = ['rawEmail', 'headerlessEmail', 'sms', 'short', 'userText'] as const;
+export type ModelDomain = (typeof MODEL_DOMAINS)[number];
 
 /** One prediction as the worker knows it (and as version 1 frames carried it). */
 export interface PredictionSummary {
   label: Label;
-  confidence: number; // probability of the predicted label, 0.5..1
+  confidence: number; // probability of the predicted label, 0..1 (below 0.5 when the threshold in force is not 0.5)
   text_length: number; // characters of the input as received
   /** Characters after the model's preparation (its cap): the drift signal. */
   prepared_length?: number;

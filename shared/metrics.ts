@@ -63,7 +63,9 @@ export const EXPORTER_METRICS = {
   activeConnections: def({ owner: 'exporter', seedCompat: true, name: `${P}active_connections`, type: 'gauge', labelNames: [],
     help: 'Open HTTP connections to the inference service, summed over connected workers.' }),
   modelAccuracy: def({ owner: 'exporter', seedCompat: true, name: `${P}model_accuracy`, type: 'gauge', labelNames: ['model_version'],
-    help: 'Test-split accuracy (0-1) from the model card of the model the workers serve.' }),
+    help: 'Test-split accuracy (0-1) from the model card of the model the workers serve: all held-out test texts as stored (raw emails with headers, SMS). Per domain: spam_detector_model_domain_accuracy.' }),
+  modelDomainAccuracy: def({ owner: 'exporter', name: `${P}model_domain_accuracy`, type: 'gauge', labelNames: ['model_version', 'domain'],
+    help: 'Held-out test accuracy (0-1) per evaluation domain (rawEmail, headerlessEmail, sms, short, userText) from the model card of the model the workers serve.' }),
 
   // --- idiomatic twins and model behaviour ---
   httpRequestsTotal: def({ owner: 'exporter', name: `${P}http_requests_total`, type: 'counter', labelNames: ['route', 'status_code'],

@@ -6,6 +6,8 @@
 export const MODEL_INPUT = 'text'; // string tensor [N]
 export const MODEL_OUTPUT_LABEL = 'label'; // string tensor [N], "spam" | "ham"
 export const MODEL_OUTPUT_SPAM_PROBABILITY = 'spam_probability'; // float tensor [N]
+/** Share of a text's word tokens that are vocabulary terms, 0 for a text without tokens (drift signal). */
+export const MODEL_OUTPUT_KNOWN_TERM_RATIO = 'known_term_ratio'; // float tensor [N]
 
 /** metadata_props keys written into the ONNX file. */
 export const METADATA_KEYS = {

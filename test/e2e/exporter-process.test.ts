@@ -117,7 +117,7 @@ t.test('counting, label fallbacks, model and worker gauges, telemetry, garbage, 
     lines += s.split('\n').filter((l) => l !== '').length;
     c.send(s);
   };
-  send(enc.hello(0.9321, BOOKS));
+  send(enc.hello(0.9321, BOOKS, Date.now(), { sms: 0.991, rawEmail: 0.9934 }));
   send(enc.stats({ activeConnections: 3, inFlightRequests: 1, ready: true, published_events: 12, delivered_events: 9, dropped_events: 2, queued_events: 1 }));
   const pred = (label: 'spam' | 'ham', confidence: number, text_length: number) => ({ label, confidence, text_length });
   // 3 single predictions, one batch of 4, 2 client errors, one 503, on the prediction routes.
@@ -175,6 +175,9 @@ t.test('counting, label fallbacks, model and worker gauges, telemetry, garbage, 
   t.equal(v('spam_detector_active_connections'), 3);
   t.equal(v('spam_detector_model_accuracy{model_version="model-a"}'), 0.9321);
   t.equal(v('spam_detector_model_info{model_version="model-a"}'), 1);
+  t.equal(v('spam_detector_model_domain_accuracy{model_version="model-a",domain="sms"}'), 0.991, 'per-domain accuracy from the hello');
+  t.equal(v('spam_detector_model_domain_accuracy{model_version="model-a",domain="rawEmail"}'), 0.9934);
+  t.equal(v('spam_detector_model_domain_accuracy{model_version="model-a",domain="short"}'), undefined, 'a domain the card lacks has no series');
 
   // Idiomatic twins and model behaviour.
   t.equal(v('spam_detector_http_requests_total{route="/predict",status_code="200"}'), 3);

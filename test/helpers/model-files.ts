@@ -62,7 +62,7 @@ export function withTfIdf(poolSize: number, indexCount: number): Uint8Array {
   const list = nodes(model);
   const tokenizer = list.findIndex((n) => n.opType === 'Tokenizer');
   list.splice(tokenizer + 1, 0, ...extra.slice(0, 3));
-  const scoreUse = list.findIndex((n) => n.output?.[0] === 'logit');
+  const scoreUse = list.findIndex((n) => n.output?.[0] === 'scaled_score');
   list.splice(scoreUse, 0, extra[3]!);
   list[scoreUse + 1]!.input = ['probe_score', ...list[scoreUse + 1]!.input!.slice(1)];
   return encode(model);
@@ -115,6 +115,48 @@ export function withoutLocale(): Uint8Array {
   const model = decode();
   const norm = nodes(model).find((n) => n.opType === 'StringNormalizer')!;
   norm.attribute = norm.attribute!.filter((a) => a.name !== 'locale');
+  return encode(model);
+}
+
+/** The character Tokenizer with other separators than the single empty one. */
+export function withCharSeparators(separators: string[]): Uint8Array {
+  const model = decode();
+  const tok = nodes(model).find((n) => n.opType === 'Tokenizer' && n.attribute!.some((a) => a.name === 'separators'))!;
+  tok.attribute!.find((a) => a.name === 'separators')!.strings = separators.map((v) => utf8.encode(v));
+  return encode(model);
+}
+
+/** The character window (the end of the Slice after the character Tokenizer). */
+export function withCharWindow(value: bigint): Uint8Array {
+  const model = decode();
+  const init = model.graph!.initializer!.find((i) => i.name === 'char_window')!;
+  init.rawData = new Uint8Array(new BigInt64Array([value]).buffer);
+  return encode(model);
+}
+
+/** A vocabulary id beyond the weight tables. */
+export function withVocabularyIdOutOfRange(): Uint8Array {
+  const model = decode();
+  const enc = nodes(model).find((n) => n.opType === 'LabelEncoder')!;
+  const values = enc.attribute!.find((a) => a.name === 'values_int64s')!;
+  values.ints = [...values.ints!.slice(0, -1), 10_000_000];
+  return encode(model);
+}
+
+export function withRegexPattern(pattern: string): Uint8Array {
+  const model = decode();
+  const re = nodes(model).find((n) => n.opType === 'RegexFullMatch')!;
+  re.attribute!.find((a) => a.name === 'pattern')!.s = utf8.encode(pattern);
+  return encode(model);
+}
+
+/** The card inside the file with another character n-gram range. */
+export function withCardCharRange(range: [number, number]): Uint8Array {
+  const model = decode();
+  const prop = model.metadataProps!.find((p) => p.key === METADATA_KEYS.card)!;
+  const card = JSON.parse(prop.value!) as { preprocessing: { features: { charNgramRange: [number, number] } } };
+  card.preprocessing.features.charNgramRange = range;
+  prop.value = JSON.stringify(card);
   return encode(model);
 }
 

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ModelCard } from '../../shared/model-card.js';
 import { BUNDLED_MODEL_PATH } from '../../shared/paths.js';
-import { heldOutSpamAssassin, loadUserData } from '../../training/src/corpus.js';
+import { heldOutSpamAssassin, loadUserData, SPAM_ASSASSIN_SOURCE } from '../../training/src/corpus.js';
 import { stripHeaders } from '../../training/src/text.js';
 import { MessageSourceError, type LabelledText } from './messages.js';
 import { Target } from './runner.js';
@@ -97,12 +97,14 @@ export async function loadHeldOut(url: string, timeoutMs: number, headers: Heade
   }
   // A different corpus package version would give a different split, and texts the model was
   // trained on would be counted as held out: refuse rather than report a flattering accuracy.
-  if (typeof card.split.testMessages === 'number' && samples.length !== card.split.testMessages) {
+  const expected = card.split.testBySource?.[SPAM_ASSASSIN_SOURCE];
+  if (typeof expected === 'number' && samples.length !== expected) {
     throw new MessageSourceError(
-      `the card says ${card.split.testMessages} held-out messages but the split gives ${samples.length}: the corpus differs from the one the model was trained on; pass --messages instead`,
+      `the card says ${expected} held-out SpamAssassin messages but the split gives ${samples.length}: the corpus differs from the one the model was trained on; pass --messages instead`,
     );
   }
-  const metrics = headers === 'strip' ? card.metrics?.testHeaderless : card.metrics?.test;
+  // The replay is SpamAssassin only: compare with the card's email domains, not the whole split.
+  const metrics = headers === 'strip' ? card.metrics?.domains?.headerlessEmail : card.metrics?.domains?.rawEmail;
   return {
     samples: applyHeaders(samples, headers),
     origin:

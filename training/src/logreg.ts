@@ -13,6 +13,8 @@ export interface LogRegOptions {
   tolerance: number;
   /** L-BFGS history length. */
   memory?: number;
+  /** Per-row weights of the log loss (1 each by default): corpora can be balanced. */
+  sampleWeights?: Float64Array;
 }
 
 export interface LogRegModel {
@@ -45,7 +47,7 @@ export function decision(x: Csr, weights: Float64Array, bias: number): Float64Ar
 /**
  * Objective and gradient at theta = [w..., b]; y holds 1 for spam, 0 for ham.
  */
-function evaluate(x: Csr, y: Uint8Array, c: number, theta: Float64Array, grad: Float64Array): number {
+function evaluate(x: Csr, y: Uint8Array, c: number, theta: Float64Array, grad: Float64Array, sw?: Float64Array): number {
   const d = x.cols;
   const w = theta.subarray(0, d);
   const z = decision(x, w, theta[d]!);
@@ -54,8 +56,9 @@ function evaluate(x: Csr, y: Uint8Array, c: number, theta: Float64Array, grad: F
   let gb = 0;
   for (let r = 0; r < x.rows; r++) {
     const zr = z[r]!;
-    f += softplus(zr) - y[r]! * zr;
-    const e = c * (sigmoid(zr) - y[r]!);
+    const wr = sw ? sw[r]! : 1;
+    f += wr * (softplus(zr) - y[r]! * zr);
+    const e = c * wr * (sigmoid(zr) - y[r]!);
     gb += e;
     for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) grad[x.indices[k]!]! += e * x.values[k]!;
   }
@@ -87,7 +90,7 @@ export function fitLogisticRegression(x: Csr, y: Uint8Array, options: LogRegOpti
   const n = x.cols + 1;
   let theta = new Float64Array(n);
   let grad = new Float64Array(n);
-  let f = evaluate(x, y, options.c, theta, grad);
+  let f = evaluate(x, y, options.c, theta, grad, options.sampleWeights);
   const gtol = options.tolerance * (1 + maxAbs(grad));
   const sHist: Float64Array[] = [];
   const yHist: Float64Array[] = [];
@@ -132,7 +135,7 @@ export function fitLogisticRegression(x: Csr, y: Uint8Array, options: LogRegOpti
     let fTrial = Infinity;
     for (let tries = 0; tries < 40; tries++) {
       for (let i = 0; i < n; i++) trialTheta[i] = theta[i]! + step * dir[i]!;
-      fTrial = evaluate(x, y, options.c, trialTheta, trialGrad);
+      fTrial = evaluate(x, y, options.c, trialTheta, trialGrad, options.sampleWeights);
       if (fTrial <= f + 1e-4 * step * slope) break;
       step /= 2;
     }

@@ -1,5 +1,5 @@
 /** Binary classification metrics with "spam" as the positive class. */
-import type { ClassificationMetrics } from '../../shared/model-card.js';
+import type { ClassificationMetrics, DomainMetrics, ReliabilityBin } from '../../shared/model-card.js';
 import type { Label } from '../../shared/model-io.js';
 
 export function evaluate(labels: readonly Label[], spamProbabilities: ArrayLike<number>, threshold: number): ClassificationMetrics {
@@ -75,4 +75,54 @@ export function curves(labels: readonly Label[], scores: ArrayLike<number>): Cur
     });
   }
   return points;
+}
+
+/** 10 equal-width bins of the predicted probability: the reliability curve. */
+export function reliability(labels: readonly Label[], probabilities: ArrayLike<number>, bins = 10): ReliabilityBin[] {
+  const count = new Array<number>(bins).fill(0);
+  const sum = new Array<number>(bins).fill(0);
+  const spam = new Array<number>(bins).fill(0);
+  labels.forEach((label, i) => {
+    const p = probabilities[i]!;
+    const b = Math.min(bins - 1, Math.floor(p * bins));
+    count[b]!++;
+    sum[b]! += p;
+    if (label === 'spam') spam[b]!++;
+  });
+  return count.map((n, b) => ({
+    lower: b / bins,
+    upper: (b + 1) / bins,
+    count: n,
+    meanPredicted: n ? sum[b]! / n : 0,
+    fractionSpam: n ? spam[b]! / n : 0,
+  }));
+}
+
+/** Expected calibration error: sum over bins of |mean predicted - share of spam| weighted by size. */
+export function expectedCalibrationError(curve: readonly ReliabilityBin[]): number {
+  const total = curve.reduce((a, b) => a + b.count, 0);
+  if (total === 0) return 0;
+  return curve.reduce((a, b) => a + (b.count / total) * Math.abs(b.meanPredicted - b.fractionSpam), 0);
+}
+
+export function logLoss(labels: readonly Label[], probabilities: ArrayLike<number>): number {
+  let s = 0;
+  labels.forEach((label, i) => {
+    const p = Math.min(1 - 1e-12, Math.max(1e-12, probabilities[i]!));
+    s -= label === 'spam' ? Math.log(p) : Math.log(1 - p);
+  });
+  return labels.length ? s / labels.length : 0;
+}
+
+/** Classification figures plus blocked-ham rate, ECE and the reliability curve. */
+export function evaluateDomain(labels: readonly Label[], probabilities: ArrayLike<number>, threshold: number): DomainMetrics {
+  const m = evaluate(labels, probabilities, threshold);
+  const curve = reliability(labels, probabilities);
+  const { falsePositive, trueNegative } = m.confusionMatrix;
+  return {
+    ...m,
+    blockedHamRate: falsePositive + trueNegative ? falsePositive / (falsePositive + trueNegative) : 0,
+    ece: expectedCalibrationError(curve),
+    reliability: curve,
+  };
 }

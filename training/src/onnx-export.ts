@@ -1,93 +1,56 @@
 /**
- * Writes a LinearTextModel as one ONNX graph: raw strings in, label and spam probability out.
- *
- * The graph is sparse end to end, so its cost grows with the number of tokens and not with the
- * vocabulary size (a TfIdfVectorizer would emit a dense [N, V] matrix per batch):
- *   StringNormalizer(lower, locale C) -> Tokenizer(\w\w+) -> tokens [N, T]
- *   bigrams = StringConcat(tokens[:, :-1], " ", tokens[:, 1:]); terms = [tokens | bigrams]
- *   LabelEncoder(term -> 1..V, anything else 0) -> key = row * (V + 1) + id
- *   -> Unique(keys) gives every (row, term) pair with its count
- *   -> tf weight 1 + ln(count) -> Gather(idf), Gather(w * idf), both 0 at id 0
- *   -> ScatterElements(add) per row: squared norm and dot product
- *   -> dot / norm + b -> Sigmoid -> spam_probability (the training spam share for a text
- *      with no known term); >= threshold -> label.
- * Id 0 collects unknown terms and padding with zero weight, so nothing needs filtering, and
- * the graph has few nodes: with short texts the per-node overhead is most of the cost.
+ * Writes a LinearTextModel as one ONNX graph: raw strings in, label, spam probability and
+ * known-term ratio out. Sparse end to end, so the cost follows the length of the text (capped
+ * for character n-grams) and not the vocabulary size:
+ *   StringNormalizer(lower, "C.UTF-8")
+ *   words: Tokenizer(word runs) -> tokens [N, T]; bigrams = tokens[:, :-1] + " " + tokens[:, 1:]
+ *          -> LabelEncoder(word term -> 1..Vw, else 0)
+ *   chars: " " + text + " " -> Tokenizer(separators [""]: one code point each) -> first K
+ *          -> whitespace becomes " " -> n-grams by concatenating shifted slices
+ *          -> LabelEncoder(n-gram -> Vw+1..Vw+Vc, else 0)
+ *   ids [N, M] -> Gather(idf^2), Gather(w * idf), both 0 at id 0 -> ReduceSum per row:
+ *   squared norm and dot product over the occurrences (see vectorizer.ts)
+ *   -> z = dot / sqrt(norm^2 + lambda) -> Sigmoid(scale * z + offset) (the training spam share
+ *      for a text with no known term) -> spam_probability; >= threshold -> label.
+ * Id 0 collects unknown terms, padding and n-grams with an inner boundary with zero weight,
+ * so nothing needs filtering.
  */
-import onnxProto from 'onnx-proto';
 import {
   METADATA_KEYS,
   MODEL_INPUT,
+  MODEL_OUTPUT_KNOWN_TERM_RATIO,
   MODEL_OUTPUT_LABEL,
   MODEL_OUTPUT_SPAM_PROBABILITY,
 } from '../../shared/model-io.js';
 import type { ModelCard } from '../../shared/model-card.js';
+import { BIGRAM_SEPARATOR, CHAR_BOUNDARY, SPACE_CHAR_CLASS, WORD_TOKEN_PATTERN } from '../../shared/model-text.js';
 import type { LinearTextModel } from './linear-model.js';
-import { BIGRAM_SEPARATOR, TOKEN_PATTERN } from './text.js';
+import { A, attr, encodeModel, node, T, tensor, type INodeProto, type ITensorProto } from './onnx-build.js';
 
-const { onnx } = onnxProto;
-type INodeProto = onnxProto.onnx.INodeProto;
-type ITensorProto = onnxProto.onnx.ITensorProto;
-type IAttributeProto = onnxProto.onnx.IAttributeProto;
-
-const T = onnx.TensorProto.DataType;
-const A = onnx.AttributeProto.AttributeType;
-
-export const OPSET_IMPORTS = { '': 20, 'ai.onnx.ml': 3, 'com.microsoft': 1 } as const;
-/** IR version 9 is the first that allows opset 20. */
-const IR_VERSION = 9;
-/** Pads the Tokenizer's rows; it can never be a \w\w+ token, so it is never in the vocabulary. */
+export { OPSET_IMPORTS } from './onnx-build.js';
+/** Pads the word Tokenizer's rows; never a word token. */
 export const PAD_TOKEN = '#';
+/** The normalizer's locale: glibc's Unicode towlower (the reference mirrors it per code point). */
+export const LOWER_LOCALE = 'C.UTF-8';
 
-/** Initializer names the reader and the validator look for. */
+/** Initializer and node names the reader and the validator look for. */
 export const INIT = {
-  idf: 'idf',
+  idfSquared: 'idf_squared',
   weightedIdf: 'weighted_idf',
-  bias: 'bias',
+  lambda: 'evidence_lambda',
+  scale: 'calibration_scale',
+  offset: 'calibration_offset',
   noEvidenceProbability: 'no_evidence_probability',
   threshold: 'threshold',
+  charWindow: 'char_window',
 } as const;
-export const VOCAB_NODE = 'vocabulary';
+export const WORD_VOCAB_NODE = 'word_vocabulary';
+export const CHAR_VOCAB_NODE = 'char_vocabulary';
+export const CHAR_TOKENIZER_NODE = 'char_tokenizer';
 
-const utf8 = new TextEncoder();
-
-function attr(name: string, value: number | string | string[] | number[], kind?: 'float' | 'int'): IAttributeProto {
-  if (typeof value === 'string') return { name, type: A.STRING, s: utf8.encode(value) };
-  if (typeof value === 'number') {
-    return kind === 'float' ? { name, type: A.FLOAT, f: value } : { name, type: A.INT, i: value };
-  }
-  if (value.length > 0 && typeof value[0] === 'string') {
-    return { name, type: A.STRINGS, strings: (value as string[]).map((v) => utf8.encode(v)) };
-  }
-  return { name, type: A.INTS, ints: value as number[] };
-}
-
-function tensor(name: string, dims: number[], data: Float32Array | bigint[] | string[]): ITensorProto {
-  if (data instanceof Float32Array) {
-    return { name, dims, dataType: T.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  }
-  if (data.length > 0 && typeof data[0] === 'string') {
-    return { name, dims, dataType: T.STRING, stringData: (data as string[]).map((s) => utf8.encode(s)) };
-  }
-  const raw = new BigInt64Array(data as bigint[]);
-  return { name, dims, dataType: T.INT64, rawData: new Uint8Array(raw.buffer) };
-}
-
-function node(opType: string, inputs: string[], outputs: string[], attributes: IAttributeProto[] = [], domain = ''): INodeProto {
-  return { opType, input: inputs, output: outputs, attribute: attributes, domain, name: outputs[0] };
-}
-
-function valueInfo(name: string, elemType: number): onnxProto.onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }] } } } };
-}
-
-export interface ExportOptions {
-  card: ModelCard;
-}
-
-export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions): Uint8Array {
-  const V = model.terms.length;
-  if (model.idf.length !== V || model.weightedIdf.length !== V) throw new RangeError('parameter lengths differ');
+export function buildOnnxModel(model: LinearTextModel, { card }: { card: ModelCard }): Uint8Array {
+  const V = model.words.length + model.chars.length;
+  if (model.idfSquared.length !== V || model.weightedIdf.length !== V) throw new RangeError('parameter lengths differ');
   // Index 0 is the slot of unknown terms: zero idf and zero weight.
   const withUnknown = (a: Float32Array) => {
     const out = new Float32Array(V + 1);
@@ -95,59 +58,103 @@ export function buildOnnxModel(model: LinearTextModel, { card }: ExportOptions):
     return out;
   };
   const initializers: ITensorProto[] = [
-    tensor(INIT.idf, [V + 1], withUnknown(model.idf)),
+    tensor(INIT.idfSquared, [V + 1], withUnknown(model.idfSquared)),
     tensor(INIT.weightedIdf, [V + 1], withUnknown(model.weightedIdf)),
-    tensor(INIT.bias, [], Float32Array.of(model.bias)),
+    tensor(INIT.lambda, [], Float32Array.of(model.lambda)),
+    tensor(INIT.scale, [], Float32Array.of(model.scale)),
+    tensor(INIT.offset, [], Float32Array.of(model.offset)),
     tensor(INIT.noEvidenceProbability, [], Float32Array.of(model.noEvidenceProbability)),
     tensor(INIT.threshold, [], Float32Array.of(model.threshold)),
+    tensor(INIT.charWindow, [1], [BigInt(model.features.charWindow)]),
     tensor('label_spam', [], ['spam']),
     tensor('label_ham', [], ['ham']),
-    tensor('key_stride', [], [BigInt(V + 1)]),
+    tensor('pad_token', [], [PAD_TOKEN]),
+    tensor('boundary', [], [CHAR_BOUNDARY]),
     tensor('i64_0', [], [0n]),
-    tensor('i64_1', [], [1n]),
     tensor('axes_1', [1], [1n]),
-    tensor('flat', [1], [-1n]),
     tensor('starts_0', [1], [0n]),
     tensor('starts_1', [1], [1n]),
+    tensor('starts_2', [1], [2n]),
+    tensor('starts_3', [1], [3n]),
+    tensor('starts_4', [1], [4n]),
     tensor('ends_last', [1], [-1n]),
     tensor('ends_all', [1], [9223372036854775807n]),
     tensor('separator', [], [BIGRAM_SEPARATOR]),
     tensor('f_1', [], Float32Array.of(1)),
     tensor('f_0', [], Float32Array.of(0)),
   ];
-
-  const proto = onnx.ModelProto.create({
-    irVersion: IR_VERSION,
-    producerName: 'spam-detector-training',
-    producerVersion: '1',
-    domain: 'spam-detector',
-    docString: `Spam classifier ${card.version}: TF-IDF (unigrams + bigrams) + logistic regression. Input "${MODEL_INPUT}": raw texts, capped at ${model.maxTextChars} chars by the caller.`,
-    opsetImport: Object.entries(OPSET_IMPORTS).map(([domain, version]) => ({ domain, version })),
-    metadataProps: Object.entries(metadataOf(model, card)).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: 'spam_classifier',
-      node: graphNodes(model),
-      initializer: initializers,
-      input: [valueInfo(MODEL_INPUT, T.STRING)],
-      output: [valueInfo(MODEL_OUTPUT_LABEL, T.STRING), valueInfo(MODEL_OUTPUT_SPAM_PROBABILITY, T.FLOAT)],
-    },
+  return encodeModel({
+    name: 'spam_classifier',
+    nodes: graphNodes(model),
+    initializers,
+    outputs: [
+      { name: MODEL_OUTPUT_LABEL, type: T.STRING },
+      { name: MODEL_OUTPUT_SPAM_PROBABILITY, type: T.FLOAT },
+      { name: MODEL_OUTPUT_KNOWN_TERM_RATIO, type: T.FLOAT },
+    ],
+    metadata: metadataOf(model, card),
+    docString: `Spam classifier ${card.version}: TF-IDF (word 1-2-grams + character ${model.features.charMinN}-${model.features.charMaxN}-grams) + calibrated logistic regression. Input "${MODEL_INPUT}": raw texts, capped at ${model.maxTextChars} chars by the caller.`,
   });
-  return onnx.ModelProto.encode(proto).finish();
+}
+
+/** The character n-gram nodes: n-grams of lengths minN..maxN over the first K characters. */
+function charNodes(model: LinearTextModel): INodeProto[] {
+  const { charMinN, charMaxN } = model.features;
+  const Vw = model.words.length;
+  const nodes: INodeProto[] = [
+    node('StringConcat', ['boundary', 'lower'], ['padded_left']),
+    node('StringConcat', ['padded_left', 'boundary'], ['padded']),
+    { ...node('Tokenizer', ['padded'], ['all_chars'], [
+      attr('mark', 0),
+      attr('mincharnum', 1),
+      // Padding is the boundary: every n-gram reaching into it is all boundary or has one inside.
+      attr('pad_value', CHAR_BOUNDARY),
+      attr('separators', ['']),
+    ], 'com.microsoft'), name: CHAR_TOKENIZER_NODE },
+    node('Slice', ['all_chars', 'starts_0', INIT.charWindow, 'axes_1'], ['window_chars']),
+    node('RegexFullMatch', ['window_chars'], ['is_space'], [attr('pattern', SPACE_CHAR_CLASS)]),
+    node('Where', ['is_space', 'boundary', 'window_chars'], ['chars']),
+  ];
+  // gram_n = gram_{n-1}[:, :-1] + chars[:, n-1:]
+  const starts = ['starts_1', 'starts_2', 'starts_3', 'starts_4'];
+  let prev = 'chars';
+  const grams: string[] = [];
+  for (let n = 2; n <= charMaxN; n++) {
+    nodes.push(
+      node('Slice', [prev, 'starts_0', 'ends_last', 'axes_1'], [`gram${n}_head`]),
+      node('Slice', ['chars', starts[n - 2]!, 'ends_all', 'axes_1'], [`gram${n}_tail`]),
+      node('StringConcat', [`gram${n}_head`, `gram${n}_tail`], [`gram${n}`]),
+    );
+    if (n >= charMinN) grams.push(`gram${n}`);
+    prev = `gram${n}`;
+  }
+  nodes.push(
+    grams.length === 1 ? node('Identity', grams, ['char_grams']) : node('Concat', grams, ['char_grams'], [attr('axis', 1)]),
+    { ...node('LabelEncoder', ['char_grams'], ['char_ids'], [
+      attr('keys_strings', model.chars.length > 0 ? model.chars : [PAD_TOKEN]),
+      attr('values_int64s', model.chars.length > 0 ? model.chars.map((_, i) => Vw + 1 + i) : [0]),
+      attr('default_int64', 0),
+    ], 'ai.onnx.ml'), name: CHAR_VOCAB_NODE },
+  );
+  return nodes;
 }
 
 function graphNodes(model: LinearTextModel): INodeProto[] {
-  const vocabIds: number[] = model.terms.map((_, i) => i + 1);
+  const hasChars = model.features.charWindow > 0;
+  if (hasChars && (model.features.charMinN < 2 || model.features.charMaxN > 5 || model.features.charMinN > model.features.charMaxN)) {
+    throw new RangeError('character n-grams must lie within 2..5');
+  }
   return [
     node('StringNormalizer', [MODEL_INPUT], ['lower'], [
       attr('case_change_action', 'LOWER'),
       attr('is_case_sensitive', 0),
-      attr('locale', 'C'),
+      attr('locale', LOWER_LOCALE),
     ]),
     node('Tokenizer', ['lower'], ['tokens'], [
       attr('mark', 0),
       attr('mincharnum', 1),
       attr('pad_value', PAD_TOKEN),
-      attr('tokenexp', TOKEN_PATTERN),
+      attr('tokenexp', WORD_TOKEN_PATTERN),
     ], 'com.microsoft'),
     // Bigrams of neighbouring tokens; pairs involving padding contain "#" and stay unknown.
     node('Slice', ['tokens', 'starts_0', 'ends_last', 'axes_1'], ['left']),
@@ -155,40 +162,36 @@ function graphNodes(model: LinearTextModel): INodeProto[] {
     node('StringConcat', ['left', 'separator'], ['left_sep']),
     node('StringConcat', ['left_sep', 'right'], ['bigrams']),
     node('Concat', ['tokens', 'bigrams'], ['terms'], [attr('axis', 1)]),
-    { ...node('LabelEncoder', ['terms'], ['term_ids'], [
-      attr('keys_strings', model.terms),
-      attr('values_int64s', vocabIds),
+    { ...node('LabelEncoder', ['terms'], ['word_ids'], [
+      attr('keys_strings', model.words.length > 0 ? model.words : [PAD_TOKEN]),
+      attr('values_int64s', model.words.length > 0 ? model.words.map((_, i) => i + 1) : [0]),
       attr('default_int64', 0),
-    ], 'ai.onnx.ml'), name: VOCAB_NODE },
-    // key = row * (V + 1) + id, one per term occurrence: Unique then counts each row's terms.
-    node('Shape', [MODEL_INPUT], ['batch_shape']),
-    node('Squeeze', ['batch_shape'], ['batch_size']),
-    node('Range', ['i64_0', 'batch_size', 'i64_1'], ['row_ids']),
-    node('Unsqueeze', ['row_ids', 'axes_1'], ['row_col']),
-    node('Mul', ['row_col', 'key_stride'], ['row_offset']),
-    node('Add', ['row_offset', 'term_ids'], ['keys']),
-    node('Reshape', ['keys', 'flat'], ['keys_flat']),
-    node('Unique', ['keys_flat'], ['pairs', '', '', 'pair_counts'], [attr('sorted', 0)]),
-    node('Mod', ['pairs', 'key_stride'], ['pair_terms']),
-    node('Div', ['pairs', 'key_stride'], ['pair_rows']),
-    node('Cast', ['pair_counts'], ['tf'], [attr('to', T.FLOAT)]),
-    node('Log', ['tf'], ['log_tf']),
-    node('Add', ['log_tf', 'f_1'], ['tf_weight']),
-    node('Gather', [INIT.idf, 'pair_terms'], ['pair_idf'], [attr('axis', 0)]),
-    node('Gather', [INIT.weightedIdf, 'pair_terms'], ['pair_widf'], [attr('axis', 0)]),
-    node('Mul', ['tf_weight', 'pair_idf'], ['tfidf']),
-    node('Mul', ['tfidf', 'tfidf'], ['tfidf_sq']),
-    node('Mul', ['tf_weight', 'pair_widf'], ['contribution']),
-    node('ConstantOfShape', ['batch_shape'], ['zeros'], [
-      { name: 'value', type: A.TENSOR, t: tensor('zero', [1], Float32Array.of(0)) },
-    ]),
-    node('ScatterElements', ['zeros', 'pair_rows', 'tfidf_sq'], ['norm_sq'], [attr('axis', 0), attr('reduction', 'add')]),
-    node('ScatterElements', ['zeros', 'pair_rows', 'contribution'], ['dot'], [attr('axis', 0), attr('reduction', 'add')]),
-    node('Sqrt', ['norm_sq'], ['norm']),
+    ], 'ai.onnx.ml'), name: WORD_VOCAB_NODE },
+    // Known-term ratio: known unigrams / tokens (padding is "#", never a token).
+    node('Shape', ['tokens'], ['token_count'], [attr('start', 1), attr('end', 2)]),
+    node('Slice', ['word_ids', 'starts_0', 'token_count', 'axes_1'], ['unigram_ids']),
+    node('Greater', ['unigram_ids', 'i64_0'], ['is_known']),
+    node('Cast', ['is_known'], ['known_f'], [attr('to', T.FLOAT)]),
+    node('ReduceSum', ['known_f', 'axes_1'], ['known_count'], [attr('keepdims', 0)]),
+    node('Equal', ['tokens', 'pad_token'], ['is_pad']),
+    node('Not', ['is_pad'], ['is_token']),
+    node('Cast', ['is_token'], ['token_f'], [attr('to', T.FLOAT)]),
+    node('ReduceSum', ['token_f', 'axes_1'], ['tokens_per_row'], [attr('keepdims', 0)]),
+    node('Max', ['tokens_per_row', 'f_1'], ['tokens_at_least_1']),
+    node('Div', ['known_count', 'tokens_at_least_1'], [MODEL_OUTPUT_KNOWN_TERM_RATIO]),
+    ...(hasChars ? [...charNodes(model), node('Concat', ['word_ids', 'char_ids'], ['term_ids'], [attr('axis', 1)])] : [node('Identity', ['word_ids'], ['term_ids'])]),
+    // Every occurrence counts: sums over the row's term ids (0, weight 0, for unknown terms and padding).
+    node('Gather', [INIT.idfSquared, 'term_ids'], ['occurrence_idf_sq'], [attr('axis', 0)]),
+    node('ReduceSum', ['occurrence_idf_sq', 'axes_1'], ['norm_sq'], [attr('keepdims', 0)]),
+    node('Gather', [INIT.weightedIdf, 'term_ids'], ['occurrence_widf'], [attr('axis', 0)]),
+    node('ReduceSum', ['occurrence_widf', 'axes_1'], ['dot'], [attr('keepdims', 0)]),
+    node('Add', ['norm_sq', INIT.lambda], ['shrunk_norm_sq']),
+    node('Sqrt', ['shrunk_norm_sq'], ['norm']),
     node('Div', ['dot', 'norm'], ['score']),
-    node('Add', ['score', INIT.bias], ['logit']),
+    node('Mul', ['score', INIT.scale], ['scaled_score']),
+    node('Add', ['scaled_score', INIT.offset], ['logit']),
     node('Sigmoid', ['logit'], ['model_probability']),
-    // A row with no known term has norm 0 (its score is 0/0 = NaN, never selected).
+    // A row with no known term has norm 0: it gets the training spam share.
     node('Greater', ['norm_sq', 'f_0'], ['has_evidence']),
     node('Where', ['has_evidence', 'model_probability', INIT.noEvidenceProbability], [MODEL_OUTPUT_SPAM_PROBABILITY]),
     node('GreaterOrEqual', [MODEL_OUTPUT_SPAM_PROBABILITY, INIT.threshold], ['is_spam']),
@@ -209,9 +212,10 @@ function metadataOf(model: LinearTextModel, card: ModelCard): Record<string, str
 }
 
 /** The operators of the graph, domain-qualified, in first-use order (listed in the card). */
-export function graphOperators(): string[] {
+export function graphOperators(model: Pick<LinearTextModel, 'features'>): string[] {
   const probe: LinearTextModel = {
-    terms: ['probe'], idf: Float32Array.of(1), weightedIdf: Float32Array.of(0), bias: 0, noEvidenceProbability: 0, threshold: 0.5, maxTextChars: 1,
+    words: ['probe'], chars: ['pr'], features: model.features, idfSquared: Float32Array.of(1, 1), weightedIdf: Float32Array.of(0, 0),
+    lambda: 0, scale: 1, offset: 0, noEvidenceProbability: 0, threshold: 0.5, maxTextChars: 1,
   };
   const seen = new Set<string>();
   for (const n of graphNodes(probe)) seen.add(n.domain ? `${n.domain}.${n.opType}` : String(n.opType));

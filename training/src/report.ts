@@ -5,14 +5,11 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { ClassificationMetrics, ModelCard } from '../../shared/model-card.js';
+import { DOMAINS, SHORT_TEXT_CHARS, type ClassificationMetrics, type Domain, type ModelCard } from '../../shared/model-card.js';
 import type { Label } from '../../shared/model-io.js';
 import { curves } from './metrics.js';
 import type { TrainResult } from './train.js';
 
-const FORM_STORED = 'as stored (raw email)';
-const FORM_BODY = 'header-less body';
-const FORM_SHORT = 'first 200 chars of body';
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -46,8 +43,7 @@ const SIZE = { width: 360, height: 300 };
 const FORM_COLOR = {
   field: 'form',
   type: 'nominal',
-  title: 'text form',
-  sort: [FORM_STORED, FORM_BODY, FORM_SHORT],
+  title: 'domain',
   legend: { labelLimit: 320, orient: 'bottom', direction: 'vertical' },
 } as const;
 
@@ -169,44 +165,66 @@ function distributionSpec(series: Series[]): TopLevelSpec {
   };
 }
 
+const DOMAIN_NAMES: Record<Domain, string> = {
+  rawEmail: 'raw emails (with headers)',
+  headerlessEmail: 'header-less emails',
+  sms: 'SMS',
+  short: `short texts (<= ${SHORT_TEXT_CHARS} chars)`,
+  userText: 'your texts',
+};
+
 function metricsTable(card: ModelCard): string {
-  const rows: [string, ClassificationMetrics][] = [
-    [FORM_STORED, card.metrics.test],
-    [FORM_BODY, card.metrics.testHeaderless],
-    [FORM_SHORT, card.metrics.testShortBody],
-  ];
+  const rows = DOMAINS.flatMap((d) => (card.metrics.domains[d] ? [[DOMAIN_NAMES[d], card.metrics.domains[d]] as const] : []));
   const f = (v: number) => v.toFixed(4);
-  return `<table><thead><tr><th>test texts</th><th>n</th><th>accuracy</th><th>precision</th><th>recall</th><th>F1</th><th>ROC AUC</th><th>TP</th><th>FP</th><th>TN</th><th>FN</th></tr></thead><tbody>${rows
+  return `<table><thead><tr><th>test texts</th><th>n</th><th>accuracy</th><th>precision</th><th>recall</th><th>F1</th><th>ROC AUC</th><th>blocked ham</th><th>ECE</th><th>TP</th><th>FP</th><th>TN</th><th>FN</th></tr></thead><tbody>${rows
     .map(([name, m]) => {
       const c = m.confusionMatrix;
-      return `<tr><td>${escapeHtml(name)}</td><td>${m.count}</td><td>${f(m.accuracy)}</td><td>${f(m.precision)}</td><td>${f(m.recall)}</td><td>${f(m.f1)}</td><td>${f(m.rocAuc)}</td><td>${c.truePositive}</td><td>${c.falsePositive}</td><td>${c.trueNegative}</td><td>${c.falseNegative}</td></tr>`;
+      return `<tr><td>${escapeHtml(name)}</td><td>${m.count}</td><td>${f(m.accuracy)}</td><td>${f(m.precision)}</td><td>${f(m.recall)}</td><td>${f(m.f1)}</td><td>${f(m.rocAuc)}</td><td>${(m.blockedHamRate * 100).toFixed(2)}%</td><td>${f(m.ece)}</td><td>${c.truePositive}</td><td>${c.falsePositive}</td><td>${c.trueNegative}</td><td>${c.falseNegative}</td></tr>`;
     })
     .join('')}</tbody></table>`;
 }
 
+function reliabilitySpec(card: ModelCard): TopLevelSpec {
+  const values = DOMAINS.flatMap((d) =>
+    (card.metrics.domains[d]?.reliability ?? []).filter((b) => b.count > 0).map((b) => ({ form: DOMAIN_NAMES[d], predicted: b.meanPredicted, observed: b.fractionSpam, count: b.count })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Reliability: observed share of spam per predicted-probability bin',
+    width: 360,
+    height: 300,
+    layer: [
+      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: { values },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'predicted', type: 'quantitative', title: 'mean predicted spam probability', scale: { domain: [0, 1] } },
+          y: { field: 'observed', type: 'quantitative', title: 'observed share of spam', scale: { domain: [0, 1] } },
+          color: { field: 'form', type: 'nominal', title: 'domain' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
 export async function renderReport(result: TrainResult): Promise<string> {
   const { card } = result;
-  const labels = result.test.map((e) => e.label);
-  const series: Series[] = [
-    { form: FORM_STORED, labels, scores: result.testScores },
-    { form: FORM_BODY, labels, scores: result.testHeaderlessScores },
-    { form: FORM_SHORT, labels, scores: result.testShortScores },
-  ];
+  const series: Series[] = result.evaluation.map((e) => ({ form: DOMAIN_NAMES[e.domain], labels: e.labels, scores: e.scores }));
   const rows = curveRows(series);
   const charts = await Promise.all([
     renderSvg(rocSpec(rows)),
     renderSvg(rocZoomSpec(rows)),
     renderSvg(prSpec(rows)),
-    renderSvg(confusionSpec([
-      { form: FORM_STORED, m: card.metrics.test },
-      { form: FORM_BODY, m: card.metrics.testHeaderless },
-      { form: FORM_SHORT, m: card.metrics.testShortBody },
-    ])),
+    renderSvg(confusionSpec(DOMAINS.flatMap((d) => (card.metrics.domains[d] ? [{ form: DOMAIN_NAMES[d], m: card.metrics.domains[d] }] : [])))),
     renderSvg(distributionSpec(series)),
+    renderSvg(reliabilitySpec(card)),
   ]);
-  const [roc, rocZoom, pr, confusion, distribution] = charts;
+  const [roc, rocZoom, pr, confusion, distribution, reliabilityChart] = charts;
   const hp = card.hyperParameters;
   const pre = card.preprocessing;
+  const f = pre.features;
+  const tp = card.thresholdPolicy;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Spam classifier ${escapeHtml(card.version)}: evaluation report</title>
 <style>
@@ -216,14 +234,17 @@ th:first-child, td:first-child { text-align: left; } .charts { display: flex; fl
 figure { margin: 0; } code { background: #f3f3f3; padding: 0 0.2em; }
 </style></head><body>
 <h1>Spam classifier <code>${escapeHtml(card.version)}</code></h1>
-<p>Trained ${escapeHtml(card.trainedAt)} on <b>${escapeHtml(card.corpus.name)}</b> (${card.corpus.messages} messages: ${card.corpus.spam} spam, ${card.corpus.ham} ham).
-Seeded stratified split (seed ${card.split.seed}, ${card.split.testFraction * 100}% held out): ${card.split.trainMessages} training and ${card.split.testMessages} test messages.
+<p>Trained ${escapeHtml(card.trainedAt)} on <b>${escapeHtml(card.corpus.name)}</b> (${card.corpus.messages} messages after removing ${card.corpus.duplicatesRemoved} exact duplicates: ${card.corpus.spam} spam, ${card.corpus.ham} ham).
+Seeded split stratified by corpus and class (seed ${card.split.seed}): ${card.split.trainMessages} training, ${card.split.validationMessages} validation and ${card.split.testMessages} test messages${card.split.refittedOnAll ? '; after evaluation the classifier was refitted on all messages' : ''}.
 Training took ${card.training.seconds} s (${card.training.optimizerIterations} L-BFGS iterations, converged: ${card.training.converged}).</p>
-<p>Model: TF-IDF of unigrams and bigrams (${card.vocabularySize} terms, min df ${hp.minDf}, sublinear tf, smooth idf, L2 norm) and L2 logistic regression (C = ${hp.c}).
-Texts are capped at ${pre.maxTextChars} characters; training used each email as stored, its header-less body and the first ${pre.shortExcerptChars} characters of the body (headers: <code>${escapeHtml(pre.headers)}</code>). Threshold ${card.threshold}.</p>
-<h2>Metrics on the held-out test split</h2>
+<p>Model: TF-IDF of word unigrams and bigrams (${card.vocabulary.words} terms)${f.charWindow > 0 ? ` and character ${f.charNgramRange[0]}-${f.charNgramRange[1]}-grams of the first ${f.charWindow} characters (${card.vocabulary.chars} n-grams)` : ''}, min df ${hp.minDf}, sublinear tf, smooth idf, rows divided by sqrt(norm&sup2; + ${hp.evidenceLambda}); L2 logistic regression (C = ${hp.c}), chosen on the validation split; Platt calibration on the validation split (ECE ${card.calibration.validationEceBefore.toFixed(4)} before, ${card.calibration.validationEceAfter.toFixed(4)} after).
+Texts are capped at ${pre.maxTextChars} characters (headers: <code>${escapeHtml(pre.headers)}</code>).
+Threshold ${card.threshold.toFixed(4)}: the lowest (never below ${tp.floor}) that blocks at most ${(tp.falsePositiveBudget * 100).toFixed(2)}% of the ham in every validation domain.</p>
+<h2>Metrics on the held-out test split, per domain</h2>
 ${metricsTable(card)}
-<p>"header-less body": the same test messages with the RFC 822 header block removed, as users send them; "first 200 chars of body": only the start of that body, a stand-in for short messages.</p>
+<p>"header-less emails": the test emails with the RFC 822 header block removed, as users send them; short texts: every test text (header-less) of at most ${SHORT_TEXT_CHARS} characters.</p>
+<h2>Calibration</h2>
+<div class="charts"><figure>${reliabilityChart}</figure></div>
 <h2>Curves</h2>
 <div class="charts"><figure>${roc}</figure><figure>${rocZoom}</figure><figure>${pr}</figure></div>
 <h2>Confusion matrices</h2>

@@ -1,196 +1,435 @@
 /**
- * The training pipeline: split, texts (header handling + cap), vocabulary, TF-IDF, logistic
- * regression, float32 export parameters, evaluation with the exact exported function, card.
+ * The training pipeline: de-duplicate, split (train / validation / test, stratified by corpus
+ * and class), texts (header handling + cap), vocabulary, TF-IDF with evidence shrinkage,
+ * logistic regression (C and lambda chosen on validation), Platt calibration and the
+ * threshold policy (validation), float32 export parameters, evaluation per domain with the
+ * exact exported function, card.
  */
 import { createHash } from 'node:crypto';
-import type { ClassificationMetrics, ModelCard } from '../../shared/model-card.js';
+import type { Domain, DomainMetrics, Histogram, ModelCard } from '../../shared/model-card.js';
+import { SHORT_TEXT_CHARS } from '../../shared/model-card.js';
 import type { Label } from '../../shared/model-io.js';
-import { stratifiedSplit, type Corpus, type Example, type SplitSpec } from './corpus.js';
-import { fitLogisticRegression } from './logreg.js';
+import { WORD_TOKEN_PATTERN } from '../../shared/model-text.js';
+import { fitPlatt, policyThreshold } from './calibration.js';
+import { dedupe, threeWaySplit, type Corpus, type Example, type SplitSpec } from './corpus.js';
+import { decision, fitLogisticRegression, sigmoid, type LogRegModel } from './logreg.js';
 import { ReferenceScorer, type LinearTextModel } from './linear-model.js';
-import { evaluate } from './metrics.js';
+import { evaluateDomain, logLoss } from './metrics.js';
 import { graphOperators, OPSET_IMPORTS } from './onnx-export.js';
-import { capText, stripHeaders } from './text.js';
-import { fitVocabulary, TermKeys, transform } from './vectorizer.js';
+import { capText, stripHeaders, type FeatureSpec } from './text.js';
+import { fitVocabulary, TermKeys, transform, type Csr } from './vectorizer.js';
 
 export type HeaderMode = ModelCard['preprocessing']['headers'];
 
 export interface TrainOptions {
   split: SplitSpec;
-  maxFeatures: number;
+  features: FeatureSpec;
+  maxWordFeatures: number;
+  maxCharFeatures: number;
   minDf: number;
-  c: number;
+  /** Grids searched on the validation split; a single value fixes the parameter. */
+  c: number[];
+  lambda: number[];
   maxIterations: number;
   tolerance: number;
   maxTextChars: number;
   headers: HeaderMode;
   /**
-   * When > 0, every training message also contributes the first this-many characters of its
+   * When > 0, every training email also contributes the first this-many characters of its
    * body: users send short texts, and a model that saw only whole emails is less sure of them.
    */
   shortExcerptChars: number;
-  threshold: number;
+  /** Also train on the first this-many paragraphs of each email body (tags removed), cut to shortExcerptChars. */
+  paragraphExcerpts: number;
+  /** Share of ham (per validation domain) the threshold may block. */
+  falsePositiveBudget: number;
+  /** A fixed threshold instead of the policy. */
+  threshold?: number;
+  /** Refit the classifier on all messages after evaluation (calibration and threshold kept). */
+  refitOnAll: boolean;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  split: { seed: 42, testFraction: 0.2 },
-  // Chosen on a validation split carved from the training messages (docs/model.md): 20k
-  // features scored as well as 50k-150k, and the graph's cost does not depend on it.
-  maxFeatures: 20_000,
+  split: { seed: 42, testFraction: 0.2, validationFraction: 0.2 },
+  features: { words: true, charWindow: 256, charMinN: 2, charMaxN: 5 },
+  maxWordFeatures: 20_000,
+  maxCharFeatures: 40_000,
   minDf: 2,
-  c: 100,
+  c: [30, 100],
+  lambda: [0, 300],
   maxIterations: 500,
-  tolerance: 1e-5,
+  tolerance: 1e-4,
   maxTextChars: 4000,
   headers: 'raw-and-body',
   shortExcerptChars: 200,
-  threshold: 0.5,
+  paragraphExcerpts: 2,
+  falsePositiveBudget: 0.005,
+  refitOnAll: false,
 };
+
+/** Never block a text that is more likely ham than spam, whatever the budget allows. */
+export const THRESHOLD_FLOOR = 0.5;
+/** Domains whose validation ham the false-positive budget protects (texts as they arrive). */
+export const POLICY_DOMAINS: readonly Domain[] = ['rawEmail', 'sms', 'userText'];
+
+/** A text scored in evaluation, with the domain it counts in. */
+export interface EvalText {
+  text: string;
+  label: Label;
+  domain: Domain;
+}
 
 export interface TrainResult {
   model: LinearTextModel;
   card: ModelCard;
   test: Example[];
-  /** Spam probabilities of the test texts (as stored) and of their header-less bodies. */
-  testScores: Float64Array;
-  testHeaderlessScores: Float64Array;
-  testShortScores: Float64Array;
+  /** Test texts per domain with their spam probabilities (for the report). */
+  evaluation: { domain: Domain; labels: Label[]; scores: Float64Array }[];
 }
-
-/** Length of the short-text evaluation: the start of each header-less test body. */
-export const SHORT_EVAL_CHARS = 200;
 
 /**
  * The texts one message contributes to training. With "raw-and-body" a raw email also
  * contributes its body alone, so the model learns to score bare bodies (what users send)
  * without losing what headers tell about full emails.
  */
-export function trainingTexts(example: Example, options: Pick<TrainOptions, 'headers' | 'maxTextChars' | 'shortExcerptChars'>): string[] {
+export function trainingTexts(example: Pick<Example, 'text'>, options: Pick<TrainOptions, 'headers' | 'maxTextChars' | 'shortExcerptChars' | 'paragraphExcerpts'>): string[] {
   const mode = options.headers;
   const body = stripHeaders(example.text);
   const texts =
     mode === 'raw' ? [example.text] : mode === 'body' ? [body] : body === example.text ? [body] : [example.text, body];
-  if (options.shortExcerptChars > 0 && body.length > options.shortExcerptChars) {
+  if (options.shortExcerptChars > 0 && body !== example.text && body.length > options.shortExcerptChars) {
     texts.push(body.slice(0, options.shortExcerptChars));
+    texts.push(...paragraphExcerpts(body, options.shortExcerptChars, options.paragraphExcerpts));
   }
   return texts.map((t) => capText(t, options.maxTextChars));
 }
 
-export function train(corpus: Corpus, options: TrainOptions, log: (msg: string) => void = () => {}): TrainResult {
+/**
+ * The first `count` paragraphs of an email body with at least 20 characters of text,
+ * HTML tags and runs of whitespace removed, each cut to maxChars: users send the gist of a
+ * message in a line or two, and spam bodies open with markup that no short message has.
+ */
+export function paragraphExcerpts(body: string, maxChars: number, count: number): string[] {
+  const out: string[] = [];
+  for (const para of body.split(/\r?\n\s*\r?\n/)) {
+    if (out.length >= count) break;
+    const text = para.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
+    if (text.length < 20) continue;
+    out.push(text.slice(0, maxChars));
+  }
+  return out;
+}
+
+/** The forms a held-out message is evaluated in, each with its domain. */
+export function evaluationTexts(e: Example): EvalText[] {
+  const out: EvalText[] = [];
+  if (e.kind === 'email') {
+    const body = stripHeaders(e.text);
+    out.push({ text: e.text, label: e.label, domain: 'rawEmail' }, { text: body, label: e.label, domain: 'headerlessEmail' });
+    if (body.length <= SHORT_TEXT_CHARS) out.push({ text: body, label: e.label, domain: 'short' });
+  } else {
+    out.push({ text: e.text, label: e.label, domain: e.kind === 'sms' ? 'sms' : 'userText' });
+    if (e.text.length <= SHORT_TEXT_CHARS) out.push({ text: e.text, label: e.label, domain: 'short' });
+  }
+  return out;
+}
+
+function byDomain(texts: EvalText[], scores: ArrayLike<number>): Map<Domain, { labels: Label[]; scores: number[] }> {
+  const out = new Map<Domain, { labels: Label[]; scores: number[] }>();
+  texts.forEach((t, i) => {
+    let g = out.get(t.domain);
+    if (!g) out.set(t.domain, (g = { labels: [], scores: [] }));
+    g.labels.push(t.label);
+    g.scores.push(scores[i]!);
+  });
+  return out;
+}
+
+interface Fitted {
+  c: number;
+  lambda: number;
+  fit: LogRegModel;
+  platt: { a: number; b: number };
+  errorRate: number;
+  logLoss: number;
+}
+
+function counts(keys: TermKeys, texts: string[]): Map<number, number>[] {
+  return texts.map((t) => keys.counts(capText(t, Number.MAX_SAFE_INTEGER)));
+}
+
+export function train(corpora: Corpus[], options: TrainOptions, log: (msg: string) => void = () => {}): TrainResult {
   const started = process.hrtime.bigint();
-  const { train: trainSet, test } = stratifiedSplit(corpus.examples, options.split);
+  const all = corpora.flatMap((c) => c.examples);
+  const { examples, removedBySource } = dedupe(all);
+  const removed = all.length - examples.length;
+  log(`de-duplication: ${removed} exact duplicate texts removed (${[...removedBySource].map(([s, n]) => `${s}: ${n}`).join(', ') || 'none'})`);
+  const { train: trainSet, validation, test } = threeWaySplit(examples, options.split);
+  if (validation.length === 0 || test.length === 0) throw new RangeError('too few messages for a validation and a test split');
   const texts: string[] = [];
   const labels: Label[] = [];
+  const sources: string[] = [];
   for (const ex of trainSet) {
     for (const t of trainingTexts(ex, options)) {
       texts.push(t);
       labels.push(ex.label);
+      sources.push(ex.source);
     }
   }
-  log(`split: ${trainSet.length} train / ${test.length} test messages; ${texts.length} training texts`);
-  const keys = new TermKeys();
-  const docs = texts.map((t) => keys.counts(t));
-  const { vocabulary: vocab, featureOf } = fitVocabulary(docs, keys, options.maxFeatures, options.minDf);
-  const x = transform(docs, featureOf, vocab.idf);
-  log(`vocabulary: ${vocab.terms.length} terms; ${x.values.length} non-zeros`);
-  const y = Uint8Array.from(labels, (l) => (l === 'spam' ? 1 : 0));
-  const fit = fitLogisticRegression(x, y, {
-    c: options.c,
-    maxIterations: options.maxIterations,
-    tolerance: options.tolerance,
-  });
-  log(`l-bfgs: ${fit.iterations} iterations, converged ${fit.converged}, objective ${fit.objective.toFixed(4)}`);
+  const sampleWeights = balancedWeights(sources);
+  log(`split: ${trainSet.length} train / ${validation.length} validation / ${test.length} test messages; ${texts.length} training texts`);
 
-  const model: LinearTextModel = {
-    terms: vocab.terms,
-    idf: Float32Array.from(vocab.idf),
+  const keys = new TermKeys(options.features);
+  const docs = counts(keys, texts);
+  const { vocabulary: vocab, featureOf } = fitVocabulary(docs, keys, options, sampleWeights);
+  log(`vocabulary: ${vocab.words.length} word terms, ${vocab.chars.length} character n-grams`);
+  const y = Uint8Array.from(labels, (l) => (l === 'spam' ? 1 : 0));
+  const valTexts = validation.flatMap(evaluationTexts).filter((t) => t.domain !== 'short');
+  const valDocs = counts(keys, valTexts.map((t) => capText(t.text, options.maxTextChars)));
+  const valLabels = valTexts.map((t) => t.label);
+
+  // Grid on the validation split: C and lambda; warm-started along C for each lambda.
+  const fitted: Fitted[] = [];
+  for (const lambda of options.lambda) {
+    const x = transform(docs, featureOf, vocab.idf, lambda);
+    const xv = transform(valDocs, featureOf, vocab.idf, lambda);
+    for (const c of options.c) {
+      const fit = fitLogisticRegression(x, y, { c, maxIterations: options.maxIterations, tolerance: options.tolerance, sampleWeights });
+      const z = decision(xv, fit.weights, fit.bias);
+      const platt = fitPlatt(z, valLabels);
+      const p = Array.from(z, (v) => sigmoid(platt.a * v + platt.b));
+      const groups = byDomain(valTexts, p);
+      let err = 0;
+      let loss = 0;
+      for (const g of groups.values()) {
+        err += g.labels.filter((l, i) => (g.scores[i]! >= 0.5) !== (l === 'spam')).length / g.labels.length;
+        loss += logLoss(g.labels, g.scores);
+      }
+      const f: Fitted = { c, lambda, fit, platt, errorRate: err / groups.size, logLoss: loss / groups.size };
+      fitted.push(f);
+      log(`grid: C ${c} lambda ${lambda}: ${fit.iterations} iterations, validation error ${(f.errorRate * 100).toFixed(3)}% log loss ${f.logLoss.toFixed(4)}`);
+    }
+  }
+  // The calibrated validation log loss, each domain weighing the same: it scores probabilities,
+  // not only which side of 0.5 they fall (the error rate barely moves across this grid).
+  const best = fitted.reduce((a, b) => (b.logLoss < a.logLoss ? b : a));
+  log(`chosen: C ${best.c} lambda ${best.lambda}`);
+
+  const spamShare = trainSet.filter((e) => e.label === 'spam').length / trainSet.length;
+  const makeModel = (fit: LogRegModel, threshold: number): LinearTextModel => ({
+    words: vocab.words,
+    chars: vocab.chars,
+    features: options.features,
+    idfSquared: Float32Array.from(vocab.idf, (v) => v * v),
     weightedIdf: Float32Array.from(vocab.idf, (v, i) => v * fit.weights[i]!),
-    bias: Math.fround(fit.bias),
-    noEvidenceProbability: Math.fround(trainSet.filter((e) => e.label === 'spam').length / trainSet.length),
-    threshold: Math.fround(options.threshold),
+    lambda: Math.fround(best.lambda),
+    scale: Math.fround(best.platt.a),
+    offset: Math.fround(best.platt.a * fit.bias + best.platt.b),
+    noEvidenceProbability: Math.fround(spamShare),
+    threshold: Math.fround(threshold),
     maxTextChars: options.maxTextChars,
-  };
+  });
+
+  // Threshold policy on the validation split, with the exported (float32) function.
+  const draft = new ReferenceScorer(makeModel(best.fit, THRESHOLD_FLOOR));
+  const valScores = valTexts.map((t) => draft.spamProbability(t.text));
+  const valGroups = byDomain(valTexts, valScores);
+  // The budget holds for texts as they arrive (raw emails, SMS, the user's texts); header-less
+  // bodies and short excerpts are derived forms of the same messages, reported but not binding.
+  const policyGroups = [...valGroups].filter(([d]) => POLICY_DOMAINS.includes(d)).map(([, g]) => ({ labels: g.labels, probabilities: g.scores }));
+  const threshold = options.threshold ?? policyThreshold(policyGroups, options.falsePositiveBudget, THRESHOLD_FLOOR);
+  const validationFalsePositiveRate: Partial<Record<Domain, number>> = {};
+  const validationRecall: Partial<Record<Domain, number>> = {};
+  for (const [domain, g] of valGroups) {
+    const m = evaluateDomain(g.labels, g.scores, threshold);
+    validationFalsePositiveRate[domain] = round6(m.blockedHamRate);
+    validationRecall[domain] = round6(m.recall);
+  }
+  const zBefore = decision(transform(valDocs, featureOf, vocab.idf, best.lambda), best.fit.weights, best.fit.bias);
+  const eceBefore = evaluateDomain(valLabels, Array.from(zBefore, sigmoid), 0.5).ece;
+  const eceAfter = evaluateDomain(valLabels, valScores, 0.5).ece;
+  log(`threshold ${threshold.toFixed(4)} (budget ${options.falsePositiveBudget}); validation ECE ${eceBefore.toFixed(4)} -> ${eceAfter.toFixed(4)}`);
+
+  let model = makeModel(best.fit, threshold);
   const scorer = new ReferenceScorer(model);
-  const testLabels = test.map((e) => e.label);
-  const testScores = Float64Array.from(test, (e) => scorer.spamProbability(e.text));
-  const testHeaderlessScores = Float64Array.from(test, (e) => scorer.spamProbability(stripHeaders(e.text)));
-  const testShortScores = Float64Array.from(test, (e) => scorer.spamProbability(stripHeaders(e.text).slice(0, SHORT_EVAL_CHARS)));
-  const metrics = {
-    test: evaluate(testLabels, testScores, model.threshold),
-    testHeaderless: evaluate(testLabels, testHeaderlessScores, model.threshold),
-    testShortBody: evaluate(testLabels, testShortScores, model.threshold),
-  };
+  const testTexts = test.flatMap(evaluationTexts);
+  const testScores = Float64Array.from(testTexts, (t) => scorer.spamProbability(t.text));
+  const evaluation = [...byDomain(testTexts, testScores)].map(([domain, g]) => ({ domain, labels: g.labels, scores: Float64Array.from(g.scores) }));
+  const domains: Partial<Record<Domain, DomainMetrics>> = {};
+  for (const e of evaluation) domains[e.domain] = roundMetrics(evaluateDomain(e.labels, e.scores, model.threshold));
+  const asStored = test.map((e) => ({ label: e.label, p: scorer.spamProbability(e.text) }));
+  const headerless = test.map((e) => ({ label: e.label, p: scorer.spamProbability(stripHeaders(e.text)) }));
+  const summary = (rows: { label: Label; p: number }[]) => roundMetrics(evaluateDomain(rows.map((r) => r.label), rows.map((r) => r.p), model.threshold));
+
+  // Drift reference: the training texts as the final model sees them.
+  const refScores = texts.map((t) => scorer.score(t));
+  let refit = best.fit;
+  if (options.refitOnAll) {
+    const allTexts: string[] = [];
+    const allLabels: number[] = [];
+    const allSources: string[] = [];
+    for (const ex of examples) {
+      for (const t of trainingTexts(ex, options)) {
+        allTexts.push(t);
+        allLabels.push(ex.label === 'spam' ? 1 : 0);
+        allSources.push(ex.source);
+      }
+    }
+    const xAll = transform(counts(keys, allTexts), featureOf, vocab.idf, best.lambda);
+    refit = fitLogisticRegression(xAll, Uint8Array.from(allLabels), {
+      c: best.c, maxIterations: options.maxIterations, tolerance: options.tolerance, sampleWeights: balancedWeights(allSources),
+    });
+    model = makeModel(refit, threshold);
+    log(`refitted on all ${examples.length} messages (${allTexts.length} texts): ${refit.iterations} iterations`);
+  }
+
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const spam = corpus.examples.filter((e) => e.label === 'spam').length;
+  const summarize = (name: string, source: string, list: readonly Example[]) => {
+    const spam = list.filter((e) => e.label === 'spam').length;
+    return { name, source, messages: list.length, spam, ham: list.length - spam };
+  };
+  const testBySource: Record<string, number> = {};
+  for (const e of test) testBySource[e.source] = (testBySource[e.source] ?? 0) + 1;
   const card: ModelCard = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'spam-classifier',
     version: modelVersion(model),
     trainedAt: new Date().toISOString(),
     corpus: {
-      name: corpus.name,
-      source: corpus.source,
-      messages: corpus.examples.length,
-      spam,
-      ham: corpus.examples.length - spam,
+      ...summarize(corpora.map((c) => c.name).join(' + '), corpora.map((c) => c.source).join(' + '), examples),
+      duplicatesRemoved: removed,
+      parts: corpora.map((c) => ({
+        ...summarize(c.name, c.source, examples.filter((e) => e.source === c.source)),
+        duplicatesRemoved: removedBySource.get(c.source) ?? 0,
+      })),
     },
     split: {
       seed: options.split.seed,
       testFraction: options.split.testFraction,
+      validationFraction: options.split.validationFraction,
       stratified: true,
       trainMessages: trainSet.length,
+      validationMessages: validation.length,
       testMessages: test.length,
+      testBySource,
+      refittedOnAll: options.refitOnAll,
     },
     preprocessing: {
       maxTextChars: options.maxTextChars,
-      lowercase: 'ascii',
-      tokenPattern: '\\w\\w+',
-      ngramRange: [1, 2],
+      lowercase: 'unicode-c.utf-8',
+      tokenPattern: WORD_TOKEN_PATTERN,
+      features: {
+        words: options.features.words,
+        wordNgramRange: [1, 2],
+        charWindow: options.features.charWindow,
+        charNgramRange: [options.features.charMinN, options.features.charMaxN],
+      },
       headers: options.headers,
       shortExcerptChars: options.shortExcerptChars,
+      paragraphExcerpts: options.paragraphExcerpts,
     },
     hyperParameters: {
-      maxFeatures: options.maxFeatures,
+      maxWordFeatures: options.maxWordFeatures,
+      maxCharFeatures: options.maxCharFeatures,
       minDf: options.minDf,
-      sublinearTf: true,
+      tf: 'occurrences',
       smoothIdf: true,
-      norm: 'l2',
+      norm: 'l2-shrunk',
+      evidenceLambda: best.lambda,
       classifier: 'logistic-regression',
-      c: options.c,
+      c: best.c,
       optimizer: 'l-bfgs',
       maxIterations: options.maxIterations,
       tolerance: options.tolerance,
+      selection: fitted.map((f) => ({ c: f.c, evidenceLambda: f.lambda, validationErrorRate: round6(f.errorRate), validationLogLoss: round6(f.logLoss), chosen: f === best })),
     },
-    vocabularySize: vocab.terms.length,
+    vocabularySize: vocab.words.length + vocab.chars.length,
+    vocabulary: { words: vocab.words.length, chars: vocab.chars.length },
+    calibration: {
+      method: 'platt',
+      scale: model.scale,
+      offset: model.offset,
+      validationTexts: valTexts.length,
+      validationEceBefore: round6(eceBefore),
+      validationEceAfter: round6(eceAfter),
+    },
     threshold: model.threshold,
+    thresholdPolicy: { falsePositiveBudget: options.falsePositiveBudget, floor: THRESHOLD_FLOOR, validationFalsePositiveRate, validationRecall },
     noEvidenceProbability: model.noEvidenceProbability,
-    metrics: {
-      test: round(metrics.test),
-      testHeaderless: round(metrics.testHeaderless),
-      testShortBody: { chars: SHORT_EVAL_CHARS, ...round(metrics.testShortBody) },
+    metrics: { test: summary(asStored), testHeaderless: summary(headerless), domains },
+    reference: {
+      texts: texts.length,
+      classMix: { spam: round6(labels.filter((l) => l === 'spam').length / labels.length), ham: round6(labels.filter((l) => l === 'ham').length / labels.length) },
+      textLength: histogram(texts.map((t) => t.length), [0, 20, 40, 80, 160, 320, 640, 1280, 2560, options.maxTextChars]),
+      knownTermRatio: histogram(refScores.map((s) => s.knownTermRatio), tenths()),
+      spamProbability: histogram(refScores.map((s) => s.spamProbability), tenths()),
     },
     training: {
       seconds: Math.round(seconds * 100) / 100,
-      optimizerIterations: fit.iterations,
-      converged: fit.converged,
+      optimizerIterations: refit.iterations,
+      converged: refit.converged,
       trainTexts: texts.length,
     },
-    onnx: { opsetImports: { ...OPSET_IMPORTS }, operators: graphOperators() },
+    onnx: { opsetImports: { ...OPSET_IMPORTS }, operators: graphOperators(model) },
   };
-  return { model, card, test, testScores, testHeaderlessScores, testShortScores };
+  return { model, card, test, evaluation };
+}
+
+/**
+ * Weights that give every corpus the same total weight in the loss (mean weight 1): SpamAssassin
+ * contributes three texts per message and would otherwise drown the SMS collection.
+ */
+export function balancedWeights(sources: readonly string[]): Float64Array {
+  const n = new Map<string, number>();
+  for (const s of sources) n.set(s, (n.get(s) ?? 0) + 1);
+  return Float64Array.from(sources, (s) => sources.length / (n.size * n.get(s)!));
+}
+
+const tenths = () => Array.from({ length: 11 }, (_, i) => i / 10);
+
+/** See Histogram: [edges[i], edges[i+1]) per bin, the last bin closed; values above the last edge go in it. */
+export function histogram(values: readonly number[], edges: number[]): Histogram {
+  const n = new Array<number>(edges.length - 1).fill(0);
+  for (const v of values) {
+    let b = edges.length - 2;
+    for (let i = 0; i < edges.length - 1; i++) {
+      if (v < edges[i + 1]!) {
+        b = i;
+        break;
+      }
+    }
+    n[b]!++;
+  }
+  return { edges, proportions: n.map((c) => round6(values.length ? c / values.length : 0)) };
 }
 
 /** Same parameters, same version: a hash of everything the graph computes with. */
 export function modelVersion(model: LinearTextModel): string {
   const h = createHash('sha256');
-  h.update(model.terms.join('\n'));
-  h.update(new Uint8Array(model.idf.buffer, model.idf.byteOffset, model.idf.byteLength));
+  h.update(model.words.join('\n'));
+  h.update('\u0000');
+  h.update(model.chars.join('\n'));
+  h.update(new Uint8Array(model.idfSquared.buffer, model.idfSquared.byteOffset, model.idfSquared.byteLength));
   h.update(new Uint8Array(model.weightedIdf.buffer, model.weightedIdf.byteOffset, model.weightedIdf.byteLength));
-  h.update(`${model.bias}|${model.noEvidenceProbability}|${model.threshold}|${model.maxTextChars}`);
+  h.update(JSON.stringify(model.features));
+  h.update(`${model.lambda}|${model.scale}|${model.offset}|${model.noEvidenceProbability}|${model.threshold}|${model.maxTextChars}`);
   return `tfidf-lr-${h.digest('hex').slice(0, 12)}`;
 }
 
-function round(m: ClassificationMetrics): ClassificationMetrics {
-  const r = (v: number) => Math.round(v * 1e6) / 1e6;
-  return { ...m, accuracy: r(m.accuracy), precision: r(m.precision), recall: r(m.recall), f1: r(m.f1), rocAuc: r(m.rocAuc) };
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+function roundMetrics(m: DomainMetrics): DomainMetrics {
+  return {
+    ...m,
+    accuracy: round6(m.accuracy),
+    precision: round6(m.precision),
+    recall: round6(m.recall),
+    f1: round6(m.f1),
+    rocAuc: round6(m.rocAuc),
+    blockedHamRate: round6(m.blockedHamRate),
+    ece: round6(m.ece),
+    reliability: m.reliability.map((b) => ({ ...b, meanPredicted: round6(b.meanPredicted), fractionSpam: round6(b.fractionSpam) })),
+  };
 }
+
+export type { Csr };

@@ -1,19 +1,25 @@
 /**
  * Vocabulary and TF-IDF, the TypeScript twin of the graph's feature extraction.
- * Weighting follows scikit-learn's TfidfVectorizer(sublinear_tf=True, smooth_idf=True,
- * norm="l2"): w(t, d) = (1 + ln tf) * (ln((1 + n) / (1 + df)) + 1), then each row scaled to
- * unit L2 norm.
+ * Two families share one feature space: word terms (unigrams and "a b" bigrams) and character
+ * n-grams; words come first, then characters, each alphabetical.
+ * idf as scikit-learn's smooth idf: idf(t) = ln((1 + n) / (1 + df)) + 1. A text's row is
+ *   x(t, d) = tf(t, d) * idf(t) / sqrt(sum_t tf(t, d) * idf(t)^2 + lambda)
+ * i.e. every occurrence is its own unit of evidence: the norm is that of the occurrences, so a
+ * term repeated k times weighs sqrt(k) (a sublinear tf) and the graph needs no grouping of
+ * equal terms (onnxruntime's Unique was half the graph's time), only sums over occurrences.
+ * lambda > 0 shrinks texts with little evidence (one word) towards the intercept instead of
+ * giving them a full unit vector.
  *
- * Training counts n-grams under numeric keys (interned token ids; a bigram is a pair of ids)
- * instead of strings: building and hashing a fresh "a b" string for every bigram of every
- * training text was most of the training time. Scoring single texts (the reference) uses
- * plain strings via termCounts.
+ * Training counts under numeric keys (interned ids: a word bigram is a pair of ids, a character
+ * n-gram a negative id) instead of strings: building and hashing a fresh string per bigram of
+ * every training text was most of the training time.
  */
-import { BIGRAM_SEPARATOR, ngrams, tokenize } from './text.js';
+import { BIGRAM_SEPARATOR, textTerms, type FeatureSpec } from './text.js';
 
 export interface Vocabulary {
-  /** Terms (unigrams and "a b" bigrams), alphabetical; a term's index is its feature index. */
-  terms: string[];
+  words: string[];
+  chars: string[];
+  /** idf of words then characters: feature j < words.length is a word term. */
   idf: Float64Array;
 }
 
@@ -26,20 +32,16 @@ export interface Csr {
   values: Float64Array;
 }
 
-/** Term counts of one text, keyed by the term string. */
-export function termCounts(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const g of ngrams(tokenize(text))) counts.set(g, (counts.get(g) ?? 0) + 1);
-  return counts;
-}
-
 /** Token ids stay below 2^26, so a bigram key (a + 1) * 2^26 + b stays below 2^53. */
 const BIGRAM_BASE = 2 ** 26;
 
-/** Numeric n-gram keys: a unigram is its token id, a bigram (first + 1) * 2^26 + second. */
 export class TermKeys {
   private readonly ids = new Map<string, number>();
   private readonly tokens: string[] = [];
+  private readonly charIds = new Map<string, number>();
+  private readonly grams: string[] = [];
+
+  constructor(readonly spec: FeatureSpec) {}
 
   private id(token: string): number {
     let id = this.ids.get(token);
@@ -52,22 +54,38 @@ export class TermKeys {
     return id;
   }
 
-  /** Counts of every unigram and bigram key of a text. */
+  private charKey(gram: string): number {
+    let id = this.charIds.get(gram);
+    if (id === undefined) {
+      id = this.grams.length;
+      this.charIds.set(gram, id);
+      this.grams.push(gram);
+    }
+    return -1 - id;
+  }
+
+  /** Counts of every feature key of a (capped) text. */
   counts(text: string): Map<number, number> {
-    const ids = tokenize(text).map((t) => this.id(t));
+    const { tokens, chars } = textTerms(text, { ...this.spec, words: false });
     const counts = new Map<number, number>();
-    for (let i = 0; i < ids.length; i++) {
-      const u = ids[i]!;
-      counts.set(u, (counts.get(u) ?? 0) + 1);
-      if (i + 1 < ids.length) {
-        const b = (u + 1) * BIGRAM_BASE + ids[i + 1]!;
-        counts.set(b, (counts.get(b) ?? 0) + 1);
+    const add = (k: number) => counts.set(k, (counts.get(k) ?? 0) + 1);
+    if (this.spec.words) {
+      const ids = tokens.map((t) => this.id(t));
+      for (let i = 0; i < ids.length; i++) {
+        add(ids[i]!);
+        if (i + 1 < ids.length) add((ids[i]! + 1) * BIGRAM_BASE + ids[i + 1]!);
       }
     }
+    for (const g of chars) add(this.charKey(g));
     return counts;
   }
 
+  isChar(key: number): boolean {
+    return key < 0;
+  }
+
   term(key: number): string {
+    if (key < 0) return this.grams[-1 - key]!;
     if (key < BIGRAM_BASE) return this.tokens[key]!;
     const first = Math.floor(key / BIGRAM_BASE) - 1;
     return this.tokens[first]! + BIGRAM_SEPARATOR + this.tokens[key % BIGRAM_BASE]!;
@@ -76,35 +94,57 @@ export class TermKeys {
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+export interface VocabularyOptions {
+  maxWordFeatures: number;
+  maxCharFeatures: number;
+  minDf: number;
+}
+
 /**
- * Keeps the maxFeatures terms with the highest document frequency among those in at least
- * minDf texts; ties are broken by the term itself so the result does not depend on Map order.
- * Returns the vocabulary and, for transform, each kept key's feature index.
+ * Per family, keeps the terms with the highest (weighted) document frequency among those in at
+ * least minDf texts; ties are broken by the term so the result does not depend on Map order.
+ * With docWeights (the corpus balance of the loss) a small corpus's frequent terms are not
+ * crowded out of the vocabulary by a large corpus; idf uses the plain counts.
  */
+
 export function fitVocabulary(
   docs: readonly Map<number, number>[],
   keys: TermKeys,
-  maxFeatures: number,
-  minDf: number,
+  options: VocabularyOptions,
+  docWeights?: Float64Array,
 ): { vocabulary: Vocabulary; featureOf: Map<number, number> } {
   const df = new Map<number, number>();
-  for (const d of docs) for (const k of d.keys()) df.set(k, (df.get(k) ?? 0) + 1);
-  const kept: { key: number; term: string; df: number }[] = [];
-  for (const [key, n] of df) if (n >= minDf) kept.push({ key, term: keys.term(key), df: n });
-  kept.sort((a, b) => b.df - a.df || byString(a.term, b.term));
-  const chosen = kept.slice(0, maxFeatures);
-  // Feature order is alphabetical: stable, and independent of how the cut-off fell.
-  chosen.sort((a, b) => byString(a.term, b.term));
+  const rank = new Map<number, number>();
+  docs.forEach((d, i) => {
+    const w = docWeights ? docWeights[i]! : 1;
+    for (const k of d.keys()) {
+      df.set(k, (df.get(k) ?? 0) + 1);
+      rank.set(k, (rank.get(k) ?? 0) + w);
+    }
+  });
+  type Candidate = { key: number; term: string; df: number; rank: number };
+  const families = { words: [] as Candidate[], chars: [] as Candidate[] };
+  for (const [key, n] of df) if (n >= options.minDf) (keys.isChar(key) ? families.chars : families.words).push({ key, term: keys.term(key), df: n, rank: rank.get(key)! });
+  const choose = (list: Candidate[], max: number) => {
+    list.sort((a, b) => b.rank - a.rank || byString(a.term, b.term));
+    // Feature order is alphabetical: stable, and independent of how the cut-off fell.
+    return list.slice(0, max).sort((a, b) => byString(a.term, b.term));
+  };
+  const chosen = [...choose(families.words, options.maxWordFeatures), ...choose(families.chars, options.maxCharFeatures)];
+  const nWords = Math.min(families.words.length, options.maxWordFeatures);
   const n = docs.length;
-  const idf = Float64Array.from(chosen, (c) => Math.log((1 + n) / (1 + c.df)) + 1);
   return {
-    vocabulary: { terms: chosen.map((c) => c.term), idf },
+    vocabulary: {
+      words: chosen.slice(0, nWords).map((c) => c.term),
+      chars: chosen.slice(nWords).map((c) => c.term),
+      idf: Float64Array.from(chosen, (c) => Math.log((1 + n) / (1 + c.df)) + 1),
+    },
     featureOf: new Map(chosen.map((c, i) => [c.key, i])),
   };
 }
 
-/** Unit-norm TF-IDF rows; a text with no known term is an all-zero row. */
-export function transform(docs: readonly Map<number, number>[], featureOf: Map<number, number>, idf: Float64Array): Csr {
+/** Rows as described above; a text with no known term is all zeros. */
+export function transform(docs: readonly Map<number, number>[], featureOf: Map<number, number>, idf: Float64Array, lambda: number): Csr {
   const indptr = new Int32Array(docs.length + 1);
   const indices: number[] = [];
   const values: number[] = [];
@@ -112,23 +152,21 @@ export function transform(docs: readonly Map<number, number>[], featureOf: Map<n
     const row: [number, number][] = [];
     for (const [k, c] of d) {
       const j = featureOf.get(k);
-      if (j !== undefined) row.push([j, (1 + Math.log(c)) * idf[j]!]);
+      if (j !== undefined) row.push([j, c]);
     }
     row.sort((a, b) => a[0] - b[0]);
     let sq = 0;
-    for (const [, v] of row) sq += v * v;
-    const norm = sq > 0 ? Math.sqrt(sq) : 1;
+    for (const r of row) {
+      const i = idf[r[0]]!;
+      sq += r[1] * i * i;
+      r[1] *= i;
+    }
+    const norm = sq > 0 ? Math.sqrt(sq + lambda) : 1;
     for (const [j, v] of row) {
       indices.push(j);
       values.push(v / norm);
     }
     indptr[r + 1] = indices.length;
   });
-  return {
-    rows: docs.length,
-    cols: idf.length,
-    indptr,
-    indices: Int32Array.from(indices),
-    values: Float64Array.from(values),
-  };
+  return { rows: docs.length, cols: idf.length, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) };
 }

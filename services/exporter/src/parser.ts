@@ -12,6 +12,7 @@
  */
 import {
   MAX_FRAME_BYTES,
+  MODEL_DOMAINS,
   MODEL_VERSION_PATTERN,
   SUPPORTED_SCHEMA_VERSIONS,
   WORKER_ID_PATTERN,
@@ -47,6 +48,13 @@ function isShortString(x: unknown): x is string {
 
 function isLabel(x: unknown): boolean {
   return x === 'spam' || x === 'ham';
+}
+
+/** Optional; when present an object of known domains (a bounded label) to values in 0..1. */
+function domainAccuracyValid(x: unknown): boolean {
+  if (x === undefined) return true;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  return Object.entries(x).every(([k, v]) => (MODEL_DOMAINS as readonly string[]).includes(k) && isUnit(v));
 }
 
 function booksValid(o: Obj): boolean {
@@ -94,6 +102,7 @@ export class FrameParser {
           typeof f.model_version !== 'string' ||
           !MODEL_VERSION_PATTERN.test(f.model_version) ||
           !isUnit(f.model_accuracy) ||
+          !domainAccuracyValid(f.model_domain_accuracy) ||
           !booksValid(f)
         ) {
           return 'invalid_field';

@@ -10,7 +10,7 @@
  */
 import type { Registry } from 'prom-client';
 import { gaugeFrom } from '../../../shared/metric-builders.js';
-import type { HelloEvent, PublisherBooks, StatsEvent } from '../../../shared/events.js';
+import type { HelloEvent, ModelDomain, PublisherBooks, StatsEvent } from '../../../shared/events.js';
 import { EXPORTER_METRICS as M, type MetricDef } from '../../../shared/metrics.js';
 
 export const MAX_SLOTS = 64;
@@ -21,6 +21,7 @@ interface Connection {
   pid: number | undefined;
   modelVersion: string | undefined;
   modelAccuracy: number | undefined;
+  modelDomainAccuracy: Partial<Record<ModelDomain, number>>;
   activeConnections: number;
 }
 
@@ -54,7 +55,7 @@ export class WorkerRegistry {
   }
 
   connect(id: number): void {
-    this.connections.set(id, { id, worker: undefined, pid: undefined, modelVersion: undefined, modelAccuracy: undefined, activeConnections: 0 });
+    this.connections.set(id, { id, worker: undefined, pid: undefined, modelVersion: undefined, modelAccuracy: undefined, modelDomainAccuracy: {}, activeConnections: 0 });
   }
 
   disconnect(id: number): void {
@@ -68,6 +69,7 @@ export class WorkerRegistry {
     if (!c) return;
     c.modelVersion = e.model_version;
     c.modelAccuracy = e.model_accuracy;
+    c.modelDomainAccuracy = { ...(e.model_domain_accuracy ?? {}) };
     const slot = this.bind(c, e.worker, e.pid);
     if (slot) slot.books = booksOf(e);
   }
@@ -171,6 +173,13 @@ export class WorkerRegistry {
     };
     perModel(M.modelAccuracy, (c) => c.modelAccuracy ?? 0);
     perModel(M.modelInfo, () => 1);
+    gaugeFrom(M.modelDomainAccuracy, registry, function collect() {
+      this.reset();
+      for (const c of self.connections.values()) {
+        if (c.modelVersion === undefined) continue;
+        for (const [domain, accuracy] of Object.entries(c.modelDomainAccuracy)) this.set({ model_version: c.modelVersion, domain }, accuracy);
+      }
+    });
   }
 }
 

@@ -38,6 +38,8 @@ export interface InferenceConfig {
   host: string;
   port: number;
   modelPath: string;
+  /** SPAM_THRESHOLD: overrides the model's threshold (0 < value < 1); undefined keeps the model's. */
+  spamThreshold: number | undefined;
   workers: number;
   /** Bounded identity of this process (cluster slot, pm2 instance or systemd instance). */
   workerId: string;
@@ -82,6 +84,17 @@ function readWorkerId(env: Env): string {
   return value;
 }
 
+/** An operator's threshold: a probability strictly between 0 and 1 (0 would block everything). */
+function readThreshold(env: Env): number | undefined {
+  const value = env.SPAM_THRESHOLD;
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!/^\s*(0?\.\d+|1(\.0*)?|0)\s*$/.test(value) || !(n > 0 && n < 1)) {
+    throw new ConfigError(`SPAM_THRESHOLD must be a probability strictly between 0 and 1 (e.g. 0.7), got "${value}"`);
+  }
+  return n;
+}
+
 export function readInferenceConfig(env: Env = process.env): InferenceConfig {
   const docsUiEnabled = readBool(env, 'DOCS_UI_ENABLED', true);
   const openapiEnabled = readBool(env, 'OPENAPI_ENABLED', true);
@@ -89,6 +102,7 @@ export function readInferenceConfig(env: Env = process.env): InferenceConfig {
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, 'INFERENCE_PORT', 5000),
     modelPath: readString(env, 'MODEL_PATH', BUNDLED_MODEL_PATH),
+    spamThreshold: readThreshold(env),
     workers: readInt(env, 'WORKERS', 1, 1, MAX_WORKERS),
     workerId: readWorkerId(env),
     eventsSocket: readString(env, 'EVENTS_SOCKET', defaultEventsSocket(env)),

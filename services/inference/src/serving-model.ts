@@ -22,6 +22,9 @@ export interface ServingModel {
   readonly card: object;
   /** The model's own truncation cap: longer texts are cut to this many characters before inference. */
   readonly maxTextChars: number;
+  /** The threshold in force and where it comes from ("model" or "SPAM_THRESHOLD"); GET /model shows both. */
+  readonly threshold?: number;
+  readonly thresholdSource?: string;
   predict(texts: string[]): Promise<ModelPrediction>;
   /** Frees the onnxruntime session at shutdown. */
   release?(): Promise<void>;

@@ -53,7 +53,7 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
 
   let model: ServingModel;
   try {
-    model = await loadModel(config.modelPath);
+    model = await loadModel(config.modelPath, { threshold: config.spamThreshold });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, message);

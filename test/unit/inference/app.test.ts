@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../services/inference/src/app.js';
 import { readInferenceConfig } from '../../../services/inference/src/config.js';
 import type { ServingModel } from '../../../services/inference/src/serving-model.js';
+import { loadModel } from '../../../services/inference/src/model/index.js';
+import { BUNDLED_MODEL_PATH } from '../../../shared/paths.js';
 import { bundledModel, captureLogs, eventually, makeApp, promtoolCheck, sampleValue, SEED_SPAM, testEnv } from '../../helpers/inference.js';
 
 t.test('GET / lists name, version and endpoints', async (t) => {
@@ -48,6 +50,42 @@ t.test('GET /model: version, training metrics, features, text caps', async (t) =
   t.same(body.card, JSON.parse(JSON.stringify(model.card)), 'the whole card');
   t.type(body.card.metrics.test.accuracy, 'number');
   t.ok(body.card.vocabularySize > 0 || body.card.hyperParameters, 'features are described');
+  t.same(body.threshold, { value: model.threshold, source: 'model' }, 'the threshold in force: the model\'s');
+  for (const domain of ['rawEmail', 'headerlessEmail', 'sms', 'short']) {
+    t.equal(body.metrics_by_domain[domain].accuracy, model.card.metrics.domains[domain as 'sms']!.accuracy, `${domain} figures from the card`);
+    t.type(body.metrics_by_domain[domain].ece, 'number');
+  }
+});
+
+t.test('SPAM_THRESHOLD: validated at start; /model and predictions follow it', async (t) => {
+  for (const bad of ['0', '1', '1.5', '-0.2', 'abc', '0.5x', 'NaN']) {
+    t.throws(() => readInferenceConfig(testEnv({ SPAM_THRESHOLD: bad })), { name: 'ConfigError', message: /SPAM_THRESHOLD must be a probability strictly between 0 and 1/ }, `refused: ${bad}`);
+  }
+  t.equal(readInferenceConfig(testEnv({ SPAM_THRESHOLD: '0.3' })).spamThreshold, 0.3);
+  t.equal(readInferenceConfig(testEnv({})).spamThreshold, undefined, 'unset: the model decides');
+  t.equal(readInferenceConfig(testEnv({ SPAM_THRESHOLD: '0.75' })).spamThreshold, 0.75);
+  t.equal(readInferenceConfig(testEnv({ SPAM_THRESHOLD: '.5' })).spamThreshold, 0.5);
+  // A text the model puts between 0.5 and 1: a threshold just below its probability makes it spam, just above ham.
+  const base = await bundledModel();
+  const candidates = ['Win a brand new car! Text WIN to 85233 now', 'CONGRATULATIONS! You won $1000000!', 'free entry win cash prize call now', 'Claim your prize'];
+  const scored = Array.from((await base.predict(candidates)).spamProbabilities);
+  const i = scored.findIndex((v) => v > 0.52 && v < 0.98);
+  t.ok(i >= 0, `a text between 0.52 and 0.98: ${scored.map((v) => v.toFixed(3)).join(', ')}`);
+  const text = candidates[i]!;
+  const p = scored[i]!;
+  for (const [threshold, label] of [[0.2, 'spam'], [0.5 + (p - 0.5) / 2, 'spam'], [p + (1 - p) / 2, 'ham']] as const) {
+    const model = await loadModel(BUNDLED_MODEL_PATH, { threshold });
+    const config = readInferenceConfig(testEnv({ SPAM_THRESHOLD: String(threshold) }));
+    const app = await buildApp({ config, model });
+    await app.ready();
+    const info = (await app.inject({ url: '/model' })).json();
+    t.same(info.threshold, { value: Math.fround(threshold), source: 'SPAM_THRESHOLD' }, `/model shows ${threshold} from SPAM_THRESHOLD`);
+    const res = (await app.inject({ method: 'POST', url: '/predict', payload: { text } })).json();
+    t.equal(res.prediction, label, `p = ${p.toFixed(4)} at threshold ${threshold.toFixed(4)}: ${label}`);
+    t.equal(res.confidence, label === 'spam' ? res.probabilities.spam : res.probabilities.ham, 'confidence: the probability of the label given (below 0.5 for ham above 0.5)');
+    await app.close();
+    await model.release();
+  }
 });
 
 t.test('unknown routes: 404 NOT_FOUND; wrong methods: 405 with Allow', async (t) => {

@@ -128,6 +128,8 @@ t.test('non-finite numbers never make an unreadable frame', async (t) => {
   );
   t.match(e, { latency_us: 0, inference_us: 0, predictions: [{ confidence_ppm: 0 }] });
   t.match(parseOk(enc.hello(Number.NaN, BOOKS)), { model_accuracy: 0 });
+  t.match(parseOk(enc.hello(0.9, BOOKS, 7, { sms: 0.99, short: 0.95 })), { model_domain_accuracy: { sms: 0.99, short: 0.95 } }, 'per-domain accuracy rides on the hello');
+  t.notOk('model_domain_accuracy' in (parseOk(enc.hello(0.9, BOOKS)) as object), 'absent when the card has none');
   // An unknown method is not copied into the frame.
   t.match(parseOk(enc.request({ route: '/', method: 'BREW"\n', status: 200, latencySeconds: 0.1 })), { method: 'OTHER' });
 });
@@ -230,6 +232,9 @@ t.test('the parser rejects with a reason and never throws', async (t) => {
     [JSON.stringify({ v: 1, type: 'feedback', predicted: 'spam', actual: 'ham', model_version: 'v' }), 'invalid_field'],
     [JSON.stringify({ v: 2, type: 'hello', worker: '0', pid: 1, ts: 1, model_version: 'bad version!', model_accuracy: 0.9, ...BOOKS }), 'invalid_field'],
     [JSON.stringify({ v: 2, type: 'hello', pid: 1, ts: 1, model_version: 'v', model_accuracy: 0.9, ...BOOKS }), 'invalid_field'],
+    [JSON.stringify({ v: 2, type: 'hello', worker: '0', pid: 1, ts: 1, model_version: 'v', model_accuracy: 0.9, model_domain_accuracy: { nope: 0.5 }, ...BOOKS }), 'invalid_field'],
+    [JSON.stringify({ v: 2, type: 'hello', worker: '0', pid: 1, ts: 1, model_version: 'v', model_accuracy: 0.9, model_domain_accuracy: { sms: 1.5 }, ...BOOKS }), 'invalid_field'],
+    [JSON.stringify({ v: 2, type: 'hello', worker: '0', pid: 1, ts: 1, model_version: 'v', model_accuracy: 0.9, model_domain_accuracy: [0.5], ...BOOKS }), 'invalid_field'],
     [JSON.stringify({ v: 2, type: 'stats', worker: '0', pid: 1, ts: 1, active_connections: -3, in_flight_requests: 0, ready: true, ...BOOKS }), 'invalid_field'],
     [JSON.stringify({ v: 1, type: 'stats', worker: '0', pid: 1, ts: 1, active_connections: -3, in_flight_requests: 0, ready: true, ...BOOKS }), 'invalid_field'],
     ['x'.repeat(MAX_FRAME_BYTES + 1), 'oversized'],

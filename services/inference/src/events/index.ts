@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import { cardReference } from '../../../../shared/drift-reference.js';
+import { MODEL_DOMAINS, type ModelDomain } from '../../../../shared/events.js';
 import { EventPublisher, type PublisherLogger } from './publisher.js';
 import type { PublisherSettings } from './settings.js';
 
@@ -16,6 +17,17 @@ export { PUBLISHER_DEFAULTS, readPublisherSettings, type PublisherSettings } fro
 export function cardAccuracy(card: object): number {
   const acc = (card as { metrics?: { test?: { accuracy?: unknown } } }).metrics?.test?.accuracy;
   return typeof acc === 'number' && acc >= 0 && acc <= 1 ? acc : 0;
+}
+
+/** Held-out accuracy per evaluation domain from a model card (schema 2); {} when it has none. */
+export function cardDomainAccuracy(card: object): Partial<Record<ModelDomain, number>> {
+  const domains = (card as { metrics?: { domains?: Record<string, { accuracy?: unknown }> } }).metrics?.domains ?? {};
+  const out: Partial<Record<ModelDomain, number>> = {};
+  for (const d of MODEL_DOMAINS) {
+    const acc = domains[d]?.accuracy;
+    if (typeof acc === 'number' && acc >= 0 && acc <= 1) out[d] = acc;
+  }
+  return out;
 }
 
 export interface CreatePublisherOptions {
@@ -34,6 +46,7 @@ export function createEventPublisher(o: CreatePublisherOptions): EventPublisher 
     modelVersion: o.model.version,
     modelAccuracy: cardAccuracy(o.model.card),
     reference: cardReference(o.model.card),
+    modelDomainAccuracy: cardDomainAccuracy(o.model.card),
     registry: o.registry,
     log: o.log,
     queueMaxEvents: o.settings.queueMaxEvents,

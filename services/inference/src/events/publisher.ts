@@ -20,7 +20,7 @@ import type { DriftReference } from '../../../../shared/drift-reference.js';
 import { createConnection, type Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { EventEncoder, type RequestFields } from '../../../../shared/event-encode.js';
-import { DROP_REASONS, MAX_FRAME_BYTES, type DropReason, type PublisherBooks, type PublisherIdentity } from '../../../../shared/events.js';
+import { DROP_REASONS, MAX_FRAME_BYTES, type DropReason, type ModelDomain, type PublisherBooks, type PublisherIdentity } from '../../../../shared/events.js';
 import type { Label } from '../../../../shared/model-io.js';
 import { AckLedger } from './ack-ledger.js';
 import { reconnectDelayMs } from './backoff.js';
@@ -48,6 +48,8 @@ export interface PublisherOptions {
   modelAccuracy?: number;
   /** The served model's drift reference, sent in every hello (shared/drift-reference.ts). */
   reference?: DriftReference | undefined;
+  /** Per-domain held-out accuracy from the card, sent in the hello (spam_detector_model_domain_accuracy). */
+  modelDomainAccuracy?: Partial<Record<ModelDomain, number>>;
   /** Where the channel metrics (INFERENCE_METRICS events*) are registered, e.g. the /metrics registry. */
   registry?: Registry;
   log?: PublisherLogger;
@@ -83,6 +85,7 @@ export class EventPublisher {
   private readonly reconnectMinMs: number;
   private readonly reconnectMaxMs: number;
   private readonly modelAccuracy: number;
+  private readonly modelDomainAccuracy: Partial<Record<ModelDomain, number>>;
   private statsSource: () => WorkerStats;
 
   private readonly queue: ChunkQueue;
@@ -115,6 +118,7 @@ export class EventPublisher {
     const d = PUBLISHER_DEFAULTS;
     this.encoder = new EventEncoder(opts.identity, opts.modelVersion ?? '', opts.reference);
     this.modelAccuracy = opts.modelAccuracy ?? 0;
+    this.modelDomainAccuracy = opts.modelDomainAccuracy ?? {};
     this.log = opts.log ?? NOOP_LOG;
     this.socketPath = opts.socketPath;
     this.queue = new ChunkQueue(opts.queueMaxEvents ?? d.queueMaxEvents, opts.queueMaxBytes ?? d.queueMaxBytes, opts.maxBatchBytes ?? d.maxBatchBytes);
@@ -241,7 +245,7 @@ export class EventPublisher {
       this.attempts = 0;
       this.ledger.reset();
       this.log.info({ socket: this.socketPath, queued: this.queue.events }, 'events channel connected');
-      this.writeControl(this.encoder.hello(this.modelAccuracy, this.books()));
+      this.writeControl(this.encoder.hello(this.modelAccuracy, this.books(), Date.now(), this.modelDomainAccuracy));
       this.flush();
     });
     socket.on('data', (chunk: Buffer) => {

@@ -33,7 +33,12 @@ export const predictionSchema = {
   properties: {
     id: { type: 'string', description: 'Prediction id; send it to POST /feedback with the true label.' },
     prediction: { type: 'string', enum: ['spam', 'ham'] },
-    confidence: { type: 'number', minimum: 0.5, maximum: 1, description: 'Probability of the predicted label.' },
+    confidence: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'Probability of the predicted label. The label follows the threshold in force (GET /model), so a text whose spam probability lies between 0.5 and a higher threshold is ham with a confidence below 0.5 (and the reverse under a lower threshold).',
+    },
     probabilities: {
       type: 'object',
       required: ['ham', 'spam'],

@@ -7,30 +7,41 @@ import { readFile, stat } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import type { ModelCard } from '../../../../shared/model-card.js';
 import {
-  isLabel,
   MODEL_INPUT,
-  MODEL_OUTPUT_LABEL,
+  MODEL_OUTPUT_KNOWN_TERM_RATIO,
   MODEL_OUTPUT_SPAM_PROBABILITY,
   type Label,
 } from '../../../../shared/model-io.js';
 import { prepareText } from '../../../../shared/model-text.js';
 import { ModelLoadError } from './errors.js';
-import { decodeModel, validateModel } from './validate.js';
+import { decodeModel, validateModel, type ValidatedModel } from './validate.js';
 
 /** Far above any sane model (the bundled one is ~1 MB); refuses to buffer a wrong file. */
 export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
 export interface Prediction {
+  /** spamProbability >= the threshold in force (see SpamModel.threshold). */
   labels: Label[];
   spamProbabilities: Float32Array;
+  /**
+   * Per text, the share of its word tokens that the model's vocabulary knows (0 without
+   * tokens): a drift signal. Absent for a model file without that output (older models).
+   */
+  knownTermRatios?: Float32Array;
   inferenceSeconds: number;
 }
+
+/** Where the threshold in force comes from: the model file, or an operator's override. */
+export type ThresholdSource = 'model' | 'SPAM_THRESHOLD';
 
 export interface SpamModel {
   readonly version: string;
   readonly card: ModelCard;
   /** Texts are cut to this many UTF-16 code units before scoring, as in training. */
   readonly maxTextChars: number;
+  /** Spam probability at or above which a text is labelled spam (float32, as the graph compares). */
+  readonly threshold: number;
+  readonly thresholdSource: ThresholdSource;
   /** Scores a non-empty batch in one onnxruntime run. */
   predict(texts: string[]): Promise<Prediction>;
   release(): Promise<void>;
@@ -39,6 +50,8 @@ export interface SpamModel {
 export interface LoadOptions {
   /** onnxruntime intra-op threads; 1 by default: parallelism comes from worker processes. */
   intraOpNumThreads?: number;
+  /** Overrides the model's threshold (an operator's trade-off, SPAM_THRESHOLD); in (0, 1). */
+  threshold?: number;
 }
 
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<SpamModel> {
@@ -75,7 +88,12 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     throw new ModelLoadError(path, `onnxruntime refused the graph: ${(err as Error).message}`, { cause: err });
   }
 
-  const model = new OrtSpamModel(session, facts.version, facts.card, facts.maxTextChars);
+  if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold < 1)) {
+    await session.release().catch(() => {});
+    throw new ModelLoadError(path, `the threshold override must lie in (0, 1), got ${options.threshold}`);
+  }
+  const threshold = options.threshold !== undefined ? Math.fround(options.threshold) : facts.threshold;
+  const model = new OrtSpamModel(session, facts, threshold, options.threshold !== undefined ? 'SPAM_THRESHOLD' : 'model');
   try {
     // A batch with no token at all (the tokens tensor is [1, 0]) and a mixed one.
     await model.predict(['']);
@@ -88,12 +106,24 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
 }
 
 class OrtSpamModel implements SpamModel {
+  readonly version: string;
+  readonly card: ModelCard;
+  readonly maxTextChars: number;
+  private readonly outputs: string[];
+
   constructor(
     private readonly session: ort.InferenceSession,
-    readonly version: string,
-    readonly card: ModelCard,
-    readonly maxTextChars: number,
-  ) {}
+    facts: ValidatedModel,
+    readonly threshold: number,
+    readonly thresholdSource: ThresholdSource,
+  ) {
+    this.version = facts.version;
+    this.card = facts.card;
+    this.maxTextChars = facts.maxTextChars;
+    // The label is computed here from the probability, so the threshold in force decides it;
+    // asking only for these outputs also spares the graph's own label nodes.
+    this.outputs = facts.hasKnownTermRatio ? [MODEL_OUTPUT_SPAM_PROBABILITY, MODEL_OUTPUT_KNOWN_TERM_RATIO] : [MODEL_OUTPUT_SPAM_PROBABILITY];
+  }
 
   async predict(texts: string[]): Promise<Prediction> {
     if (!Array.isArray(texts) || texts.length === 0) throw new RangeError('predict needs a non-empty batch of texts');
@@ -103,17 +133,23 @@ class OrtSpamModel implements SpamModel {
     });
     const input = new ort.Tensor('string', capped, [capped.length]);
     const started = process.hrtime.bigint();
-    const out = await this.session.run({ [MODEL_INPUT]: input });
+    const out = await this.session.run({ [MODEL_INPUT]: input }, this.outputs);
     const inferenceSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const labels = out[MODEL_OUTPUT_LABEL]?.data;
     const probabilities = out[MODEL_OUTPUT_SPAM_PROBABILITY]?.data;
-    if (!Array.isArray(labels) || labels.length !== texts.length || !labels.every(isLabel)) {
-      throw new Error(`model output "${MODEL_OUTPUT_LABEL}" is not one "spam"/"ham" per text`);
-    }
     if (!(probabilities instanceof Float32Array) || probabilities.length !== texts.length) {
       throw new Error(`model output "${MODEL_OUTPUT_SPAM_PROBABILITY}" is not one float per text`);
     }
-    return { labels: labels as Label[], spamProbabilities: probabilities, inferenceSeconds };
+    const labels: Label[] = new Array(texts.length);
+    for (let i = 0; i < texts.length; i++) labels[i] = probabilities[i]! >= this.threshold ? 'spam' : 'ham';
+    const prediction: Prediction = { labels, spamProbabilities: probabilities, inferenceSeconds };
+    if (this.outputs.length > 1) {
+      const ratios = out[MODEL_OUTPUT_KNOWN_TERM_RATIO]?.data;
+      if (!(ratios instanceof Float32Array) || ratios.length !== texts.length) {
+        throw new Error(`model output "${MODEL_OUTPUT_KNOWN_TERM_RATIO}" is not one float per text`);
+      }
+      prediction.knownTermRatios = ratios;
+    }
+    return prediction;
   }
 
   async release(): Promise<void> {

@@ -8,6 +8,7 @@ import onnxProto from 'onnx-proto';
 import {
   METADATA_KEYS,
   MODEL_INPUT,
+  MODEL_OUTPUT_KNOWN_TERM_RATIO,
   MODEL_OUTPUT_LABEL,
   MODEL_OUTPUT_SPAM_PROBABILITY,
 } from '../../../../shared/model-io.js';
@@ -40,7 +41,16 @@ export interface ValidatedModel {
   version: string;
   maxTextChars: number;
   card: ModelCard;
+  /** The graph's own threshold (initializer "threshold"), float32. */
+  threshold: number;
+  /** The graph declares the known_term_ratio output. */
+  hasKnownTermRatio: boolean;
 }
+
+/** Character n-grams the graph may build (longer would multiply the work per character). */
+const MAX_CHAR_NGRAM = 5;
+/** The character window: far above any sane model, so a hostile one cannot ask for more. */
+const MAX_CHAR_WINDOW = 100_000;
 
 export function decodeModel(bytes: Uint8Array): IModelProto {
   try {
@@ -74,6 +84,8 @@ export function validateModel(model: IModelProto): ValidatedModel {
   const outputs = new Map((graph.output ?? []).map((o) => [o.name ?? '', o]));
   checkValueInfo(outputs.get(MODEL_OUTPUT_LABEL), MODEL_OUTPUT_LABEL, T.STRING, 'output');
   checkValueInfo(outputs.get(MODEL_OUTPUT_SPAM_PROBABILITY), MODEL_OUTPUT_SPAM_PROBABILITY, T.FLOAT, 'output');
+  const hasKnownTermRatio = outputs.has(MODEL_OUTPUT_KNOWN_TERM_RATIO);
+  if (hasKnownTermRatio) checkValueInfo(outputs.get(MODEL_OUTPUT_KNOWN_TERM_RATIO), MODEL_OUTPUT_KNOWN_TERM_RATIO, T.FLOAT, 'output');
 
   // Every node input must be produced before it is used (ONNX requires topological order).
   const available = new Set<string>(['', ...inputs.map((i) => i.name ?? ''), ...initializers.keys()]);
@@ -83,14 +95,53 @@ export function validateModel(model: IModelProto): ValidatedModel {
     for (const input of n.input ?? []) {
       if (!available.has(input)) throw new Error(`${where}: input "${input}" is not produced by anything before it`);
     }
-    checkNode(n, where);
+    checkNode(n, where, initializers);
     for (const output of n.output ?? []) available.add(output);
   });
   for (const name of outputs.keys()) {
     if (!available.has(name)) throw new Error(`graph output "${name}" is produced by no node`);
   }
+  checkVocabularyIds(graph.node, initializers);
 
-  return readMetadata(model);
+  const facts = readMetadata(model);
+  const thresholdInit = initializers.get('threshold');
+  const threshold = thresholdInit ? floatsOf(thresholdInit)[0] : facts.card.threshold;
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new Error(`the model's threshold must lie in (0, 1), found ${threshold}`);
+  return { ...facts, threshold: Math.fround(threshold), hasKnownTermRatio };
+}
+
+function floatsOf(t: ITensorProto): number[] {
+  if (t.rawData && t.rawData.length > 0) return Array.from(new Float32Array(Uint8Array.from(t.rawData).buffer));
+  return (t.floatData ?? []).map(Number);
+}
+
+function int64sOf(t: ITensorProto): number[] {
+  if (t.rawData && t.rawData.length > 0) return Array.from(new BigInt64Array(Uint8Array.from(t.rawData).buffer), Number);
+  return (t.int64Data ?? []).map((v) => num(v as number | LongLike));
+}
+
+/**
+ * Every id a LabelEncoder gives a term must index the weight tables it is gathered from, and
+ * the row stride that packs (row, id) into one key must exceed every id: otherwise two terms
+ * of different rows would be counted as one.
+ */
+function checkVocabularyIds(nodes: INodeProto[], initializers: Map<string, ITensorProto>): void {
+  const tables = nodes
+    .filter((n) => n.opType === 'Gather' && initializers.has(n.input?.[0] ?? ''))
+    .map((n) => ({ name: n.input![0]!, size: num((initializers.get(n.input![0]!)!.dims ?? [])[0]) }));
+  if (tables.length === 0) return;
+  const size = Math.min(...tables.map((t) => t.size));
+  const stride = initializers.get('key_stride');
+  const strideValue = stride ? int64sOf(stride)[0] : undefined;
+  if (strideValue !== undefined && strideValue < size) throw new Error(`key_stride ${strideValue} is smaller than the weight tables (${size})`);
+  for (const n of nodes) {
+    if (n.opType !== 'LabelEncoder') continue;
+    const a = attributes(n);
+    const values = (a.get('values_int64s')?.ints ?? []).map(num);
+    const fallback = num(a.get('default_int64')?.i);
+    const bad = [...values, fallback].find((v) => v < 0 || v >= size);
+    if (bad !== undefined) throw new Error(`LabelEncoder "${n.name ?? ''}" maps a term to id ${bad}, outside the weight tables (0..${size - 1})`);
+  }
 }
 
 function checkValueInfo(info: IValueInfoProto | undefined, name: string, elemType: number, kind: string): void {
@@ -137,9 +188,17 @@ function attributes(n: INodeProto): Map<string, IAttributeProto> {
   return new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
 }
 
-function checkNode(n: INodeProto, where: string): void {
+function checkNode(n: INodeProto, where: string, initializers: Map<string, ITensorProto>): void {
   const attrs = attributes(n);
   switch (n.opType) {
+    case 'Slice':
+      return checkSlice(n, where, initializers);
+    case 'RegexFullMatch':
+      if (Buffer.from(attrs.get('pattern')?.s ?? new Uint8Array()).length === 0) throw new Error(`${where}: RegexFullMatch needs a pattern`);
+      return;
+    case 'StringConcat':
+      if ((n.input ?? []).length !== 2) throw new Error(`${where}: StringConcat takes exactly two inputs`);
+      return;
     case 'TfIdfVectorizer':
       return checkTfIdf(attrs, where);
     case 'LabelEncoder': {
@@ -154,6 +213,13 @@ function checkNode(n: INodeProto, where: string): void {
       if (hasExp === hasSep) throw new Error(`${where}: Tokenizer needs exactly one of tokenexp and separators`);
       if (num(attrs.get('mincharnum')?.i) < 1) throw new Error(`${where}: Tokenizer mincharnum must be >= 1`);
       if (!attrs.has('pad_value')) throw new Error(`${where}: Tokenizer needs pad_value`);
+      if (hasSep) {
+        // Only the character tokenizer uses separators: exactly one, empty (one token per code point).
+        const seps = attrs.get('separators')!.strings!;
+        if (seps.length !== 1 || seps[0]!.length !== 0) throw new Error(`${where}: a separators Tokenizer must have the single separator "" (character tokens)`);
+      }
+      const mark = num(attrs.get('mark')?.i);
+      if (mark !== 0 && mark !== 1) throw new Error(`${where}: Tokenizer mark must be 0 or 1`);
       return;
     }
     case 'StringNormalizer': {
@@ -164,6 +230,33 @@ function checkNode(n: INodeProto, where: string): void {
     default:
       return;
   }
+}
+
+/**
+ * Slices take constant bounds: int64 initializers of one length, non-zero steps, and a
+ * character window within MAX_CHAR_WINDOW.
+ */
+function checkSlice(n: INodeProto, where: string, initializers: Map<string, ITensorProto>): void {
+  const inputs = n.input ?? [];
+  if (inputs.length < 3) throw new Error(`${where}: Slice needs data, starts and ends`);
+  const parts = inputs.slice(1).filter((name) => name !== '');
+  const lengths = new Set<number>();
+  for (const name of parts) {
+    const t = initializers.get(name);
+    if (!t) {
+      // A bound computed in the graph (the token count): allowed only as the ends of a slice.
+      if (name !== inputs[2]) throw new Error(`${where}: Slice "${name}" must be a constant`);
+      continue;
+    }
+    if ((t.dataType ?? 0) !== T.INT64) throw new Error(`${where}: Slice bound "${name}" must be int64`);
+    const values = int64sOf(t);
+    lengths.add(values.length);
+    if (name === inputs[4] && values.some((v) => v === 0)) throw new Error(`${where}: Slice steps must be non-zero`);
+    if (name === inputs[2] && name !== 'ends_last' && name !== 'ends_all' && values.some((v) => v < 0 || v > MAX_CHAR_WINDOW)) {
+      throw new Error(`${where}: Slice end ${values.join(',')} is outside 0..${MAX_CHAR_WINDOW}`);
+    }
+  }
+  if (lengths.size > 1) throw new Error(`${where}: Slice bounds have different lengths`);
 }
 
 /**
@@ -223,8 +316,15 @@ function readMetadata(model: IModelProto): ValidatedModel {
   if (typeof card !== 'object' || card === null || card.version !== version) {
     throw new Error(`metadata "${METADATA_KEYS.card}" does not describe model version ${version}`);
   }
+  const chars = card.preprocessing?.features;
+  if (chars && chars.charWindow > 0) {
+    const [lo, hi] = chars.charNgramRange ?? [0, 0];
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && hi <= MAX_CHAR_NGRAM && lo <= hi)) {
+      throw new Error(`the card's character n-gram range ${JSON.stringify(chars.charNgramRange)} is outside 2..${MAX_CHAR_NGRAM}`);
+    }
+  }
   if (card.preprocessing?.maxTextChars !== maxTextChars) {
     throw new Error(`the card's text cap (${card.preprocessing?.maxTextChars}) differs from metadata "${METADATA_KEYS.maxTextChars}" (${maxTextChars})`);
   }
-  return { version, maxTextChars, card };
+  return { version, maxTextChars, card, threshold: card.threshold, hasKnownTermRatio: false };
 }

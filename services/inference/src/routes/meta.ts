@@ -117,6 +117,8 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
   const modelInfo = {
     version: model.version,
     max_text_chars: model.maxTextChars,
+    threshold: { value: model.threshold ?? null, source: model.thresholdSource ?? null },
+    metrics_by_domain: domainFigures(model.card),
     request_limits: { max_text_chars: config.maxTextChars, max_batch_size: config.maxBatchSize, body_limit_bytes: config.bodyLimitBytes },
     card: model.card,
   };
@@ -126,7 +128,9 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Model card',
         description: 'The served model: version, its card (training data, metrics, features) as written by training, ' +
-          'its truncation cap (`max_text_chars`: the model reads at most this many characters of a text) and the ' +
+          'its truncation cap (`max_text_chars`: the model reads at most this many characters of a text), the ' +
+          'threshold in force (`threshold.source`: "model" as trained, or "SPAM_THRESHOLD" when the operator overrides it), ' +
+          'the held-out figures per domain (`metrics_by_domain`, from the card) and the ' +
           'request limits of this service (a longer text is refused with TEXT_TOO_LONG).',
         tags: ['model'],
         response: {
@@ -135,6 +139,30 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
             properties: {
               version: { type: 'string' },
               max_text_chars: { type: 'integer' },
+              threshold: {
+                type: 'object',
+                properties: {
+                  value: { type: ['number', 'null'], description: 'Spam probability at or above which a text is labelled spam.' },
+                  source: { type: ['string', 'null'], enum: ['model', 'SPAM_THRESHOLD', null] },
+                },
+              },
+              metrics_by_domain: {
+                type: 'object',
+                description: 'Held-out test figures per domain (rawEmail, headerlessEmail, sms, short, userText), from the card.',
+                additionalProperties: {
+                  type: 'object',
+                  properties: {
+                    count: { type: 'integer' },
+                    accuracy: { type: 'number' },
+                    precision: { type: 'number' },
+                    recall: { type: 'number' },
+                    f1: { type: 'number' },
+                    roc_auc: { type: 'number' },
+                    blocked_ham_rate: { type: 'number' },
+                    ece: { type: 'number' },
+                  },
+                },
+              },
               request_limits: {
                 type: 'object',
                 properties: {
@@ -153,3 +181,23 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
     async () => modelInfo,
   );
 };
+
+/** The card's per-domain test figures, flattened for /model (a card without them gives {}). */
+function domainFigures(card: object): Record<string, Record<string, number>> {
+  const domains = (card as { metrics?: { domains?: Record<string, Record<string, unknown>> } }).metrics?.domains ?? {};
+  const out: Record<string, Record<string, number>> = {};
+  for (const [domain, m] of Object.entries(domains)) {
+    const pick = (k: string) => (typeof m[k] === 'number' ? (m[k] as number) : NaN);
+    out[domain] = {
+      count: pick('count'),
+      accuracy: pick('accuracy'),
+      precision: pick('precision'),
+      recall: pick('recall'),
+      f1: pick('f1'),
+      roc_auc: pick('rocAuc'),
+      blocked_ham_rate: pick('blockedHamRate'),
+      ece: pick('ece'),
+    };
+  }
+  return out;
+}

@@ -99,7 +99,14 @@ const hostile: [string, string, RegExp][] = [
   ['LabelEncoder with fewer values than keys', write('labelenc.onnx', files.withLabelEncoderValuesDropped()), /LabelEncoder has \d+ keys but \d+ values/],
   ['input renamed', write('input.onnx', files.withRenamedInput('texts')), /no input named "text" \(found "texts"\)/],
   ['probability output typed string', write('output.onnx', files.withProbabilityAsString()), /spam_probability" must be a FLOAT/],
-  ['initializer shorter than its shape', write('init.onnx', files.withShortInitializer('idf')), /initializer "idf" holds/],
+  ['initializer shorter than its shape', write('init.onnx', files.withShortInitializer('idf_squared')), /initializer "idf_squared" holds/],
+  ['character Tokenizer with two separators', write('seps.onnx', files.withCharSeparators(['', ' '])), /single separator ""/],
+  ['character Tokenizer with a non-empty separator', write('sep1.onnx', files.withCharSeparators([' '])), /single separator ""/],
+  ['character window negative', write('window-neg.onnx', files.withCharWindow(-5n)), /Slice end -5 is outside/],
+  ['character window beyond the limit', write('window-big.onnx', files.withCharWindow(10n ** 12n)), /Slice end 1000000000000 is outside/],
+  ['vocabulary id beyond the weight tables', write('vocab-id.onnx', files.withVocabularyIdOutOfRange()), /maps a term to id 10000000, outside the weight tables/],
+  ['RegexFullMatch without a pattern', write('regex.onnx', files.withRegexPattern('')), /RegexFullMatch needs a pattern/],
+  ['card with character 1-9-grams', write('range.onnx', files.withCardCharRange([1, 9])), /character n-gram range \[1,9\] is outside 2..5/],
   ['node reading a missing tensor', write('dangling.onnx', files.withDanglingInput()), /no_such_tensor/],
   ['no model version', write('noversion.onnx', files.withMetadata(files.METADATA_KEYS.modelVersion, undefined)), /model_version/],
   ['text cap not a number', write('cap.onnx', files.withMetadata(files.METADATA_KEYS.maxTextChars, 'lots')), /max_text_chars/],
@@ -167,8 +174,31 @@ t.test('loaded model: metadata, cap and batch checks', async (t) => {
   for (const p of out.spamProbabilities) t.ok(p >= 0 && p <= 1, 'probability in [0, 1]');
   t.equal(out.spamProbabilities[0], Math.fround(model.card.noEvidenceProbability), 'a text with no known term gets the training spam share');
   t.equal(out.labels[0], 'ham', 'and is ham (spam is the minority)');
-  const noKnown = await model.predict(['\u4f60\u597d\u4e16\u754c', 'zqxjv wkpfz']);
-  t.same(Array.from(noKnown.spamProbabilities), [out.spamProbabilities[0], out.spamProbabilities[0]], 'no ASCII word / only unknown words: the same');
+  // Glagolitic: a script neither corpus contains, so no word and no character n-gram is known.
+  const noKnown = await model.predict(['\u2C00\u2C01\u2C02', '\u2C03\u2C04 \u2C05\u2C06\u2C07']);
+  t.same(Array.from(noKnown.spamProbabilities), [out.spamProbabilities[0], out.spamProbabilities[0]], 'only unknown words and n-grams: the same');
+  t.same(Array.from(noKnown.knownTermRatios ?? []), [0, 0], 'known-term ratio 0');
+  t.equal(model.thresholdSource, 'model');
+  t.equal(model.threshold, Math.fround(model.card.threshold), 'the threshold in force is the card\'s');
+});
+
+t.test('threshold override: labels follow it; a value outside (0, 1) is refused', async (t) => {
+  const texts = ['', 'CONGRATULATIONS! You won $1000000! Call now to claim', 'Hi Bob, are we still on for lunch tomorrow?', 'free entry win cash'];
+  const base = await loadModel(BUNDLED_MODEL_PATH);
+  t.teardown(() => base.release());
+  const p = (await base.predict(texts)).spamProbabilities;
+  for (const threshold of [0.05, 0.5, 0.95]) {
+    const m = await loadModel(BUNDLED_MODEL_PATH, { threshold });
+    const out = await m.predict(texts);
+    t.equal(m.thresholdSource, 'SPAM_THRESHOLD');
+    t.equal(m.threshold, Math.fround(threshold));
+    t.same(Array.from(out.spamProbabilities), Array.from(p), `threshold ${threshold}: probabilities unchanged`);
+    t.same(out.labels, Array.from(p, (v) => (v >= Math.fround(threshold) ? 'spam' : 'ham')), `threshold ${threshold}: labels follow it`);
+    await m.release();
+  }
+  for (const bad of [0, 1, -0.1, Number.NaN]) {
+    await t.rejects(loadModel(BUNDLED_MODEL_PATH, { threshold: bad }), ModelLoadError, `threshold ${bad} refused`);
+  }
 });
 
 t.test('ModelLoadError in process for a missing file', async (t) => {
