@@ -26,6 +26,11 @@ export const ERROR_CODES = {
   OVERLOADED: { status: 503, message: 'service is under pressure, retry later' },
   NOT_READY: { status: 503, message: 'model is not loaded' },
   SHUTTING_DOWN: { status: 503, message: 'service is shutting down' },
+  MODEL_REFUSED: { status: 422, message: 'the model file was refused; the current model keeps serving' },
+  NO_PREVIOUS_MODEL: { status: 409, message: 'no previous model is loaded to roll back to' },
+  RELOAD_IN_PROGRESS: { status: 409, message: 'another reload or rollback is in progress' },
+  MODEL_VERSION_MISMATCH: { status: 409, message: 'the workers read different model versions; nothing changed' },
+  RELOAD_TIMEOUT: { status: 504, message: 'a worker did not finish the reload in time; nothing changed' },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 } as const;
 

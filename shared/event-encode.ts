@@ -34,6 +34,31 @@ export interface RequestFields {
   inferenceSeconds?: number | undefined;
   batchSize?: number | undefined;
   predictions?: readonly PredictionSummary[] | undefined;
+  /** Version of the model that made the predictions; written only when it is not the connection's base version. */
+  modelVersion?: string | undefined;
+}
+
+/** What else a feedback event may say about the prediction it scores. */
+export interface FeedbackModels {
+  /** The model that made the prediction (written when it is not the base version). */
+  modelVersion?: string | undefined;
+  /** The shadow model's label for the same prediction id, if it scored it. */
+  shadowPredicted?: Label | undefined;
+  shadowVersion?: string | undefined;
+}
+
+/** One text as the shadow model scored it. */
+export interface ShadowFields {
+  label: Label;
+  confidence: number;
+  agree: boolean;
+}
+
+/** The models a worker holds, for its hello frames. */
+export interface LoadedModels {
+  current: string;
+  previous?: string | undefined;
+  shadow?: string | undefined;
 }
 
 export interface StatsFields extends PublisherBooks {
@@ -79,12 +104,24 @@ export class EventEncoder {
   private readonly feedbackPrefix: string;
   private readonly helloPrefix: string;
   private readonly statsPrefix: string;
+  private readonly shadowPrefix: string;
   private modelVersion = '';
   private modelVersionJson = '""';
   /** `,"reference":{...}` of the served model, or '' (built once per model, sent in hellos only). */
   private referenceJson = '';
 
+  /**
+   * The version this process started with. Data events of that version carry no model_version
+   * (the hello names it as base_model_version); events of any other version name theirs. It never
+   * changes in a process, so an event is attributed right whichever connection it is written to.
+   */
+  private readonly baseVersion: string;
+  private loadedJson = '';
+  /** Escaped versions seen (a handful: current, previous, shadow and their predecessors). */
+  private readonly versionJson = new Map<string, string>();
+
   constructor(identity: PublisherIdentity, modelVersion = '', reference?: DriftReference) {
+    this.baseVersion = modelVersion;
     // Identity never changes for a process: its escaped form is built once. Data events (schema
     // version 2) do not carry it: the hello that opens every connection does.
     const id = `"worker":${jsonAscii(identity.worker)},"pid":${count(identity.pid)}`;
@@ -93,6 +130,7 @@ export class EventEncoder {
     this.feedbackPrefix = `{"v":${v},"type":"feedback","predicted":"`;
     this.helloPrefix = `{"v":${v},"type":"hello",${id},"ts":`;
     this.statsPrefix = `{"v":${v},"type":"stats",${id},"ts":`;
+    this.shadowPrefix = `{"v":${v},"type":"shadow","model_version":`;
     this.setModelVersion(modelVersion, reference);
   }
 
@@ -106,6 +144,29 @@ export class EventEncoder {
     if (version === this.modelVersion) return;
     this.modelVersion = version;
     this.modelVersionJson = jsonAscii(version);
+  }
+
+  /**
+   * The models held now: the hello names them all (the exporter's bounded set of per-version
+   * series), with the current model's drift reference.
+   */
+  setLoaded(m: LoadedModels, reference?: DriftReference): void {
+    this.setModelVersion(m.current, reference);
+    let s = '';
+    if (this.baseVersion !== '' && this.baseVersion !== m.current) s += `,"base_model_version":${this.json(this.baseVersion)}`;
+    if (m.previous !== undefined) s += `,"previous_model_version":${this.json(m.previous)}`;
+    if (m.shadow !== undefined) s += `,"shadow_model_version":${this.json(m.shadow)}`;
+    this.loadedJson = s;
+  }
+
+  private json(version: string): string {
+    let j = this.versionJson.get(version);
+    if (j === undefined) {
+      if (this.versionJson.size >= 32) this.versionJson.clear();
+      j = jsonAscii(version);
+      this.versionJson.set(version, j);
+    }
+    return j;
   }
 
   getModelVersion(): string {
@@ -135,13 +196,29 @@ export class EventEncoder {
       }
       s += ']';
     }
+    if (f.modelVersion !== undefined && f.modelVersion !== this.baseVersion) s += `,"model_version":${this.json(f.modelVersion)}`;
     return `${s}}\n`;
   }
 
-  feedback(predicted: Label, actual: Label): string {
+  feedback(predicted: Label, actual: Label, f: FeedbackModels = {}): string {
     const p = predicted === 'spam' ? 'spam' : 'ham';
     const a = actual === 'spam' ? 'spam' : 'ham';
-    return `${this.feedbackPrefix}${p}","actual":"${a}"}\n`;
+    let s = `${this.feedbackPrefix}${p}","actual":"${a}"`;
+    if (f.modelVersion !== undefined && f.modelVersion !== this.baseVersion) s += `,"model_version":${this.json(f.modelVersion)}`;
+    if (f.shadowPredicted !== undefined && f.shadowVersion !== undefined) {
+      s += `,"shadow_predicted":"${f.shadowPredicted === 'spam' ? 'spam' : 'ham'}","shadow_model_version":${this.json(f.shadowVersion)}`;
+    }
+    return `${s}}\n`;
+  }
+
+  /** One batch the shadow model scored: its version and, per text, label, confidence and agreement. */
+  shadow(version: string, results: readonly ShadowFields[]): string {
+    let s = `${this.shadowPrefix}${this.json(version)},"predictions":[`;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      s += `${i === 0 ? '' : ','}{"label":"${r.label === 'spam' ? 'spam' : 'ham'}","confidence_ppm":${ppm(r.confidence)},"agree":${r.agree ? 'true' : 'false'}}`;
+    }
+    return `${s}]}\n`;
   }
 
   hello(modelAccuracy: number, books: PublisherBooks, ts: number = Date.now(), domainAccuracy: Partial<Record<ModelDomain, number>> = {}): string {
@@ -151,7 +228,7 @@ export class EventEncoder {
       if (a !== undefined) domains += `${domains ? ',' : ''}"${d}":${num(a)}`;
     }
     const domainJson = domains ? `,"model_domain_accuracy":{${domains}}` : '';
-    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${domainJson}${booksJson(books)}${this.referenceJson}}\n`;
+    return `${this.helloPrefix}${ts},"model_version":${this.modelVersionJson},"model_accuracy":${num(modelAccuracy)}${domainJson}${this.loadedJson}${booksJson(books)}${this.referenceJson}}\n`;
   }
 
   stats(f: StatsFields, ts: number = Date.now()): string {

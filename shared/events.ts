@@ -49,6 +49,8 @@ export const EVENT_ROUTES = [
   '/metrics',
   '/openapi.json',
   '/docs',
+  '/admin/reload',
+  '/admin/rollback',
   'unmatched',
 ] as const;
 export type EventRoute = (typeof EVENT_ROUTES)[number];
@@ -101,6 +103,16 @@ export interface HelloEvent extends PublisherIdentity, PublisherBooks {
    * card has none (older models).
    */
   model_domain_accuracy?: Partial<Record<ModelDomain, number>>;
+  /**
+   * The version this process started with, when it is no longer model_version (after a reload).
+   * Data events without a model_version of their own were made by this version; absent: by
+   * model_version. Optional (added with model reloads): older writers never reload.
+   */
+  base_model_version?: string;
+  /** The model the last reload replaced, kept loaded for a rollback. */
+  previous_model_version?: string;
+  /** The shadow model (SHADOW_MODEL_PATH), scored off the response path. */
+  shadow_model_version?: string;
 }
 
 /** The card's evaluation domains (shared/model-card.ts DOMAINS): a bounded metric label. */
@@ -145,6 +157,8 @@ export interface RequestEvent {
   inference_us?: number;
   batch_size?: number;
   predictions?: PredictionFrame[];
+  /** The model that made the predictions, when it is not the connection's base version (hello). */
+  model_version?: string;
 }
 
 /** Delayed ground truth accepted by POST /feedback (version 2). */
@@ -153,6 +167,27 @@ export interface FeedbackEvent {
   type: 'feedback';
   predicted: Label;
   actual: Label;
+  /** The model that made the prediction, when it is not the base version (as in request events). */
+  model_version?: string;
+  /** The shadow model's label for the same prediction id, when it scored it, and its version. */
+  shadow_predicted?: Label;
+  shadow_model_version?: string;
+}
+
+/** One text as the shadow model scored it. */
+export interface ShadowPredictionFrame {
+  label: Label;
+  confidence_ppm: number;
+  /** Same label as the model that answered. */
+  agree: boolean;
+}
+
+/** One batch of texts the shadow model scored after they were answered (version 2, data event). */
+export interface ShadowEvent {
+  v: 2;
+  type: 'shadow';
+  model_version: string;
+  predictions: ShadowPredictionFrame[];
 }
 
 /** A version 1 request frame: identity, time and model on every event, times in seconds. */
@@ -198,11 +233,11 @@ export interface AckFrame {
   received: number;
 }
 
-export type DataEvent = RequestEvent | FeedbackEvent | RequestEventV1 | FeedbackEventV1;
+export type DataEvent = RequestEvent | FeedbackEvent | ShadowEvent | RequestEventV1 | FeedbackEventV1;
 export type ControlEvent = HelloEvent | StatsEvent;
 export type ChannelEvent = DataEvent | ControlEvent;
 export type ChannelEventType = ChannelEvent['type'];
-export const CHANNEL_EVENT_TYPES: readonly ChannelEventType[] = ['request', 'feedback', 'hello', 'stats'];
+export const CHANNEL_EVENT_TYPES: readonly ChannelEventType[] = ['request', 'feedback', 'hello', 'stats', 'shadow'];
 
 /** Why a worker dropped a data event instead of delivering it (closed set: a label). */
 export const DROP_REASONS = [

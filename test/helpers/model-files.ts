@@ -161,3 +161,28 @@ export function withCardCharRange(range: [number, number]): Uint8Array {
 }
 
 export { METADATA_KEYS };
+
+/**
+ * The bundled model under another version (metadata and card agree), optionally with another
+ * decision threshold, so a test has a second valid model to reload, shadow or roll back to.
+ * A threshold near 1 makes it answer "ham" for almost everything: a shadow that disagrees.
+ */
+export function withVersion(version: string, threshold?: number): Uint8Array {
+  const model = decode();
+  const props = model.metadataProps!;
+  const versionProp = props.find((p) => p.key === METADATA_KEYS.modelVersion)!;
+  versionProp.value = version;
+  const cardProp = props.find((p) => p.key === METADATA_KEYS.card)!;
+  const card = JSON.parse(cardProp.value!) as { version: string };
+  card.version = version;
+  cardProp.value = JSON.stringify(card);
+  if (threshold !== undefined) {
+    const t = model.graph!.initializer!.find((i) => i.name === 'threshold');
+    if (!t) throw new Error('the bundled model has no "threshold" initializer to change');
+    const raw = Buffer.alloc(4);
+    raw.writeFloatLE(threshold);
+    t.rawData = raw;
+    t.floatData = [];
+  }
+  return encode(model);
+}

@@ -18,6 +18,7 @@ import { WorkerRegistry } from './worker-registry.js';
 import { DriftMonitor } from './drift/monitor.js';
 import { DEFAULT_DRIFT_WINDOW_TEXTS } from './config.js';
 import { EventMetrics } from './registry/event-metrics.js';
+import { VersionMetrics } from './registry/version-metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
 export interface Exporter {
@@ -47,7 +48,9 @@ export function createIngest(registry: Registry, log?: Logger, opts: { driftWind
   const workers = new WorkerRegistry(log);
   const metrics = new EventMetrics(registry);
   const drift = new DriftMonitor(opts.driftWindowTexts ?? DEFAULT_DRIFT_WINDOW_TEXTS);
-  const mapper = new EventMapper(metrics, workers, drift);
+  const versions = new VersionMetrics(registry);
+  workers.onHeldVersions = (held) => versions.setHeld(held);
+  const mapper = new EventMapper(metrics, workers, drift, versions);
   workers.register(registry);
   drift.register(registry, () => workers.servedVersions());
   let connectionCount = (): number => workers.connected;
@@ -73,6 +76,7 @@ export function createIngest(registry: Registry, log?: Logger, opts: { driftWind
     workers,
     metrics,
     drift,
+    versions,
     telemetry,
     handler,
     setConnectionCount(f: () => number) {

@@ -57,6 +57,11 @@ function domainAccuracyValid(x: unknown): boolean {
   return Object.entries(x).every(([k, v]) => (MODEL_DOMAINS as readonly string[]).includes(k) && isUnit(v));
 }
 
+/** An optional model version: absent, or a string a label may hold. */
+function optionalVersion(x: unknown): boolean {
+  return x === undefined || (typeof x === 'string' && MODEL_VERSION_PATTERN.test(x));
+}
+
 function booksValid(o: Obj): boolean {
   return isCount(o.published_events) && isCount(o.delivered_events) && isCount(o.dropped_events) && isCount(o.queued_events);
 }
@@ -93,7 +98,14 @@ export class FrameParser {
         return v === 2 ? this.request(f) : this.requestV1(f);
       case 'feedback':
         // Version 2 data events carry no identity: the connection's hello does.
-        return (v === 2 || (this.identityValid(f) && isShortString(f.model_version))) && isLabel(f.predicted) && isLabel(f.actual)
+        return (v === 2 ? feedbackModelsValid(f) : this.identityValid(f) && isShortString(f.model_version)) && isLabel(f.predicted) && isLabel(f.actual)
+          ? (f as unknown as ChannelEvent)
+          : 'invalid_field';
+      case 'shadow':
+        return v === 2 &&
+          typeof f.model_version === 'string' &&
+          MODEL_VERSION_PATTERN.test(f.model_version) &&
+          shadowPredictionsValid(f.predictions)
           ? (f as unknown as ChannelEvent)
           : 'invalid_field';
       case 'hello':
@@ -103,6 +115,9 @@ export class FrameParser {
           !MODEL_VERSION_PATTERN.test(f.model_version) ||
           !isUnit(f.model_accuracy) ||
           !domainAccuracyValid(f.model_domain_accuracy) ||
+          !optionalVersion(f.base_model_version) ||
+          !optionalVersion(f.previous_model_version) ||
+          !optionalVersion(f.shadow_model_version) ||
           !booksValid(f)
         ) {
           return 'invalid_field';
@@ -140,6 +155,7 @@ export class FrameParser {
     if (!this.requestCommon(f) || !isCount(f.latency_us)) return 'invalid_field';
     if (f.inference_us !== undefined && !isCount(f.inference_us)) return 'invalid_field';
     if (!predictionsValid(f.predictions, confidencePpmValid)) return 'invalid_field';
+    if (!optionalVersion(f.model_version)) return 'invalid_field';
     return f as unknown as ChannelEvent;
   }
 
@@ -165,6 +181,23 @@ function predictionsValid(p: unknown, confidenceValid: (x: Obj) => boolean): boo
   for (let i = 0; i < p.length; i++) {
     const x = p[i] as Obj | null;
     if (typeof x !== 'object' || x === null || !isLabel(x.label) || !confidenceValid(x) || !isCount(x.text_length)) return false;
+  }
+  return true;
+}
+
+/** Version 2 feedback: optional model version, and the shadow's label with its version (both or neither). */
+function feedbackModelsValid(f: Obj): boolean {
+  if (!optionalVersion(f.model_version)) return false;
+  if (f.shadow_predicted === undefined && f.shadow_model_version === undefined) return true;
+  return isLabel(f.shadow_predicted) && typeof f.shadow_model_version === 'string' && MODEL_VERSION_PATTERN.test(f.shadow_model_version);
+}
+
+/** A shadow frame's non-empty array of {label, confidence_ppm, agree}. */
+function shadowPredictionsValid(p: unknown): boolean {
+  if (!Array.isArray(p) || p.length === 0) return false;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i] as Obj | null;
+    if (typeof x !== 'object' || x === null || !isLabel(x.label) || !isPpm(x.confidence_ppm) || typeof x.agree !== 'boolean') return false;
   }
   return true;
 }

@@ -22,6 +22,10 @@ interface Connection {
   modelVersion: string | undefined;
   modelAccuracy: number | undefined;
   modelDomainAccuracy: Partial<Record<ModelDomain, number>>;
+  /** The version data events without a model_version of their own were made by. */
+  baseVersion: string | undefined;
+  previousVersion: string | undefined;
+  shadowVersion: string | undefined;
   activeConnections: number;
 }
 
@@ -55,7 +59,10 @@ export class WorkerRegistry {
   }
 
   connect(id: number): void {
-    this.connections.set(id, { id, worker: undefined, pid: undefined, modelVersion: undefined, modelAccuracy: undefined, modelDomainAccuracy: {}, activeConnections: 0 });
+    this.connections.set(id, {
+      id, worker: undefined, pid: undefined, modelVersion: undefined, modelAccuracy: undefined, modelDomainAccuracy: {},
+      baseVersion: undefined, previousVersion: undefined, shadowVersion: undefined, activeConnections: 0,
+    });
   }
 
   disconnect(id: number): void {
@@ -64,14 +71,36 @@ export class WorkerRegistry {
     if (c?.worker !== undefined) this.slots.get(c.worker)?.connections.delete(id);
   }
 
+  /** Told the versions connected workers hold whenever a hello may have changed them. */
+  onHeldVersions: ((held: ReadonlySet<string>) => void) | undefined;
+
   hello(id: number, e: HelloEvent): void {
     const c = this.connections.get(id);
     if (!c) return;
     c.modelVersion = e.model_version;
     c.modelAccuracy = e.model_accuracy;
     c.modelDomainAccuracy = { ...(e.model_domain_accuracy ?? {}) };
+    c.baseVersion = e.base_model_version ?? e.model_version;
+    c.previousVersion = e.previous_model_version;
+    c.shadowVersion = e.shadow_model_version;
     const slot = this.bind(c, e.worker, e.pid);
     if (slot) slot.books = booksOf(e);
+    // Only a hello prunes: a worker restarting (disconnected for a moment) keeps its series.
+    this.onHeldVersions?.(this.heldVersions());
+  }
+
+  /** The version a connection's data events default to (its hello's base version). */
+  baseVersion(id: number): string | undefined {
+    return this.connections.get(id)?.baseVersion;
+  }
+
+  /** Every version a connected worker holds, by its latest hello. */
+  heldVersions(): Set<string> {
+    const held = new Set<string>();
+    for (const c of this.connections.values()) {
+      for (const v of [c.modelVersion, c.baseVersion, c.previousVersion, c.shadowVersion]) if (v !== undefined) held.add(v);
+    }
+    return held;
   }
 
   stats(id: number, e: StatsEvent): void {
@@ -178,6 +207,14 @@ export class WorkerRegistry {
       for (const c of self.connections.values()) {
         if (c.modelVersion === undefined) continue;
         for (const [domain, accuracy] of Object.entries(c.modelDomainAccuracy)) this.set({ model_version: c.modelVersion, domain }, accuracy);
+      }
+    });
+    gaugeFrom(M.modelLoadedInfo, registry, function collect() {
+      this.reset();
+      for (const c of self.connections.values()) {
+        if (c.modelVersion !== undefined) this.set({ model_version: c.modelVersion, role: 'current' }, 1);
+        if (c.previousVersion !== undefined) this.set({ model_version: c.previousVersion, role: 'previous' }, 1);
+        if (c.shadowVersion !== undefined) this.set({ model_version: c.shadowVersion, role: 'shadow' }, 1);
       }
     });
   }

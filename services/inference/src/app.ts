@@ -37,10 +37,25 @@ import { metaRoutes } from './routes/meta.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelReportRoutes } from './routes/model-report.js';
 import { eventsPlugin, type EventPublisher } from './events/index.js';
+import { adminRoutes } from './routes/admin.js';
+import { ModelHolder } from './model-holder.js';
+import { loadModel } from './model/index.js';
+import { localAdmin, type ModelAdmin } from './lifecycle/admin.js';
+import { ShadowRunner } from './shadow.js';
+import { counterFrom } from '../../../shared/metric-builders.js';
+import { INFERENCE_METRICS } from '../../../shared/metrics.js';
+
+/** Texts per shadow model call: small, so a shadow call never holds the event loop long. */
+const SHADOW_BATCH_TEXTS = 16;
 
 export interface AppDeps {
   config: InferenceConfig;
-  model: ServingModel;
+  /** The model to serve, when no holder is given (tests). */
+  model?: ServingModel;
+  /** Current, previous and shadow models (worker.ts loads them); built around `model` when absent. */
+  models?: ModelHolder;
+  /** Reload and rollback (cluster-wide in a node:cluster worker); this process alone when absent. */
+  admin?: ModelAdmin;
   /** A pino logger (main.ts, or a test capturing lines); false or absent: no logging. */
   logger?: Logger | false;
   /** Defaults to a fresh registry with process metrics, labelled with the worker id. */
@@ -73,7 +88,11 @@ function readServiceVersion(): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, model } = deps;
+  const { config } = deps;
+  if (!deps.models && !deps.model) throw new Error('buildApp needs a model or a model holder');
+  const models =
+    deps.models ??
+    new ModelHolder({ model: config.modelPath, shadow: config.shadowModelPath }, (path, role) => loadModel(path, role === 'current' ? { threshold: config.spamThreshold } : {}), { current: deps.model!, currentPath: config.modelPath });
   const ids = deps.ids ?? createIdSource(config.workerId);
   const registry = deps.registry ?? createProcessRegistry(config.workerId);
 
@@ -116,9 +135,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? new CaptureWriter(deps.capture, { worker: config.workerId, counters: captureCounters, log: app.log })
     : undefined;
 
+  const admin =
+    deps.admin ??
+    localAdmin(config.workerId, models, { timeoutMs: config.reloadTimeoutMs, registry, log: deps.logger ? deps.logger : undefined });
   const context: InferenceContext = {
     config,
-    model,
+    get model() {
+      return models.current;
+    },
+    models,
+    admin,
     ids,
     capture,
     store: new FeedbackStore({
@@ -151,10 +177,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metaRoutes);
   await app.register(metricsRoutes);
   await app.register(modelReportRoutes);
+  const publisher = deps.publisher;
+  const shadow = new ShadowRunner(models, context.store, {
+    maxQueueTexts: config.shadowQueueMaxTexts,
+    batchTexts: SHADOW_BATCH_TEXTS,
+    dropped: counterFrom(INFERENCE_METRICS.shadowDroppedTextsTotal, registry),
+    sink: publisher ? (version, results) => publisher.publishShadow(version, results) : undefined,
+  });
   await app.register(predictRoutes, {
-    predictor: createPredictor(model, ids, context.store, { coalesceMaxTexts: config.coalesceMaxTexts, capture }),
+    predictor: createPredictor(models, ids, context.store, { coalesceMaxTexts: config.coalesceMaxTexts, capture, shadow }),
   });
   await app.register(feedbackRoutes);
+  if (config.adminToken) await app.register(adminRoutes, { token: config.adminToken });
 
   if (capture) {
     capture.start();

@@ -40,6 +40,14 @@ export interface InferenceConfig {
   modelPath: string;
   /** SPAM_THRESHOLD: overrides the model's threshold (0 < value < 1); undefined keeps the model's. */
   spamThreshold: number | undefined;
+  /** A candidate model scored off the response path on the same texts (shadow.ts); unset: none. */
+  shadowModelPath: string | undefined;
+  /** Texts waiting for the shadow model at most; more are dropped and counted. */
+  shadowQueueMaxTexts: number;
+  /** Enables POST /admin/reload and /admin/rollback (bearer); unset: the routes do not exist. */
+  adminToken: string | undefined;
+  /** Bound of each phase of a reload per worker (load and validate, then swap). */
+  reloadTimeoutMs: number;
   workers: number;
   /** Bounded identity of this process (cluster slot, pm2 instance or systemd instance). */
   workerId: string;
@@ -103,6 +111,10 @@ export function readInferenceConfig(env: Env = process.env): InferenceConfig {
     port: readPort(env, 'INFERENCE_PORT', 5000),
     modelPath: readString(env, 'MODEL_PATH', BUNDLED_MODEL_PATH),
     spamThreshold: readThreshold(env),
+    shadowModelPath: readOptionalString(env, 'SHADOW_MODEL_PATH'),
+    shadowQueueMaxTexts: readInt(env, 'SHADOW_QUEUE_MAX_TEXTS', 2000, 1, 1_000_000),
+    adminToken: readBearerToken(env, 'ADMIN_TOKEN'),
+    reloadTimeoutMs: readInt(env, 'MODEL_RELOAD_TIMEOUT_MS', 60_000, 100, 600_000),
     workers: readInt(env, 'WORKERS', 1, 1, MAX_WORKERS),
     workerId: readWorkerId(env),
     eventsSocket: readString(env, 'EVENTS_SOCKET', defaultEventsSocket(env)),

@@ -9,6 +9,8 @@ import type { CaptureWriter } from './capture/writer.js';
 import type { IdSource } from './ids.js';
 import type { ServingModel } from './serving-model.js';
 import type { ClusterLink } from './cluster/link.js';
+import type { ModelHolder } from './model-holder.js';
+import type { ModelAdmin } from './lifecycle/admin.js';
 
 export interface Lifecycle {
   /** Set when shutdown begins: answers carry `Connection: close`, /ready turns 503 SHUTTING_DOWN. */
@@ -17,7 +19,12 @@ export interface Lifecycle {
 
 export interface InferenceContext {
   readonly config: InferenceConfig;
+  /** The model serving right now (models.current): read it per request, it changes on reload. */
   readonly model: ServingModel;
+  /** Current, previous and shadow models. */
+  readonly models: ModelHolder;
+  /** Reload and rollback as POST /admin/* runs them (this process, or the whole cluster). */
+  readonly admin: ModelAdmin;
   readonly ids: IdSource;
   readonly store: FeedbackStore;
   /** Capture of scored texts (CAPTURE_DIR), when on. */

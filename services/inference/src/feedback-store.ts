@@ -15,7 +15,20 @@ import { LRUCache } from 'lru-cache';
 import type { Label } from '../../../shared/model-io.js';
 
 export type FeedbackLookup =
-  | { status: 'accepted'; predicted: Label; /** The prediction's text was captured (CAPTURE_DIR). */ captured: boolean }
+  | {
+      status: 'accepted';
+      predicted: Label;
+      /** The prediction's text was captured (CAPTURE_DIR). */
+      captured: boolean;
+      /** Serial of the model that predicted (model-holder.ts), 12 bits. */
+      serial?: number;
+      /** The shadow model's label for the same id and its serial, when it scored it. */
+      shadowPredicted?: Label;
+      shadowSerial?: number;
+      /** The versions those serials name, filled in by the worker that owns the store. */
+      modelVersion?: string;
+      shadowVersion?: string;
+    }
   | { status: 'unknown' }
   | { status: 'expired' }
   | { status: 'duplicate'; predicted: Label; actual: Label };
@@ -32,10 +45,18 @@ export interface FeedbackStoreOptions {
   now?: () => number;
 }
 
-/** Bit 0: predicted (0 ham, 1 spam); bits 1-2: actual (0 none, 1 ham, 2 spam); bit 3: captured. */
+/**
+ * Bit 0: predicted (0 ham, 1 spam); bits 1-2: actual (0 none, 1 ham, 2 spam); bit 3: captured;
+ * bits 4-5: the shadow's label (0 none, 1 ham, 2 spam); bits 6-17: serial of the predicting model;
+ * bits 18-29: serial of the shadow model. Still one small integer (30 bits) per entry.
+ */
 const PREDICTED_SPAM = 1;
 const ACTUAL_SHIFT = 1;
 const CAPTURED = 8;
+const SHADOW_SHIFT = 4;
+const SERIAL_SHIFT = 6;
+const SHADOW_SERIAL_SHIFT = 18;
+const SERIAL_BITS = 0xfff;
 
 const labelBit = (label: Label): number => (label === 'spam' ? 1 : 0);
 const predictedOf = (packed: number): Label => (packed & PREDICTED_SPAM ? 'spam' : 'ham');
@@ -64,8 +85,18 @@ export class FeedbackStore {
     return this.cache.size;
   }
 
-  record(id: string, predicted: Label, captured = false): void {
-    this.cache.set(this.keyOf(id), labelBit(predicted) | (captured ? CAPTURED : 0));
+  /** `serial`: the predicting model's (12 bits, model-holder.ts). */
+  record(id: string, predicted: Label, captured = false, serial = 0): void {
+    this.cache.set(this.keyOf(id), labelBit(predicted) | (captured ? CAPTURED : 0) | ((serial & SERIAL_BITS) << SERIAL_SHIFT));
+  }
+
+  /** The shadow model's label for a prediction still remembered (no effect otherwise). */
+  recordShadow(id: string, label: Label, serial: number): void {
+    const key = this.keyOf(id);
+    const packed = this.cache.peek(key, { allowStale: true });
+    if (packed === undefined) return;
+    const cleared = packed & ~((3 << SHADOW_SHIFT) | (SERIAL_BITS << SHADOW_SERIAL_SHIFT));
+    this.cache.set(key, cleared | ((labelBit(label) + 1) << SHADOW_SHIFT) | ((serial & SERIAL_BITS) << SHADOW_SERIAL_SHIFT), { noUpdateTTL: true });
   }
 
   resolve(id: string, actual: Label): FeedbackLookup {
@@ -80,6 +111,12 @@ export class FeedbackStore {
     // get() has already made it the most recent entry; noUpdateTTL keeps its age (the TTL still
     // counts from the prediction, not from its feedback).
     this.cache.set(key, packed | ((labelBit(actual) + 1) << ACTUAL_SHIFT), { noUpdateTTL: true });
-    return { status: 'accepted', predicted, captured: (packed & CAPTURED) !== 0 };
+    const captured = (packed & CAPTURED) !== 0;
+    const shadow = (packed >> SHADOW_SHIFT) & 3;
+    const serial = (packed >> SERIAL_SHIFT) & SERIAL_BITS;
+    // Serial 0: recorded without one (model serials start at 1).
+    const base = serial === 0 ? { status: 'accepted' as const, predicted, captured } : { status: 'accepted' as const, predicted, captured, serial };
+    if (shadow === 0) return base;
+    return { ...base, shadowPredicted: shadow === 2 ? 'spam' : 'ham', shadowSerial: (packed >> SHADOW_SERIAL_SHIFT) & SERIAL_BITS };
   }
 }

@@ -7,13 +7,25 @@ import type { ErrorCode } from '../../../shared/error-codes.js';
 import type { PredictionSummary } from '../../../shared/events.js';
 import type { Label } from '../../../shared/model-io.js';
 
+export interface FeedbackOutcome {
+  predicted: Label;
+  actual: Label;
+  /** The model that made the prediction, when still known. */
+  modelVersion?: string | undefined;
+  /** The shadow model's prediction for the same id, when it scored it. */
+  shadowPredicted?: Label | undefined;
+  shadowVersion?: string | undefined;
+}
+
 export interface RequestOutcome {
   errorCode?: ErrorCode;
   inferenceSeconds?: number;
   batchSize?: number;
   predictions?: PredictionSummary[];
+  /** The version of the model that made the predictions. */
+  modelVersion?: string;
   /** Set by POST /feedback when ground truth was accepted. */
-  feedback?: { predicted: Label; actual: Label };
+  feedback?: FeedbackOutcome;
 }
 
 declare module 'fastify' {

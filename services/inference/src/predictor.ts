@@ -9,14 +9,18 @@
  * goes into ONE model call (at most `coalesceMaxTexts` texts; a request's own batch is never
  * split). An idle service adds no wait: the flush runs in the same loop iteration. A shared call
  * that fails is retried request by request, so one request cannot fail its neighbours.
+ *
+ * Reloads: each model call takes the holder's current model when it starts, and every answer
+ * names the version that actually scored it, so a reload between two calls is exact.
  */
 import type { Label } from '../../../shared/model-io.js';
 import type { PredictionSummary } from '../../../shared/events.js';
 import type { RequestOutcome } from './outcome.js';
-import type { ModelPrediction, ServingModel } from './serving-model.js';
 import type { FeedbackStore } from './feedback-store.js';
 import type { IdSource } from './ids.js';
 import type { CaptureWriter } from './capture/writer.js';
+import type { ModelHolder, ScoredBatch } from './model-holder.js';
+import type { ShadowRunner } from './shadow.js';
 
 export interface ApiPrediction {
   id: string;
@@ -36,17 +40,18 @@ export interface PredictorOptions {
   coalesceMaxTexts: number;
   /** Sampled texts are captured with their prediction (CAPTURE_DIR); never awaited. */
   capture?: CaptureWriter | undefined;
+  /** Scores the same texts with the shadow model after the answer (SHADOW_MODEL_PATH). */
+  shadow?: ShadowRunner | undefined;
 }
 
 interface Job {
   texts: string[];
-  resolve(result: { prediction: ModelPrediction; offset: number }): void;
+  resolve(result: { scored: ScoredBatch; offset: number }): void;
   reject(err: unknown): void;
 }
 
-export function createPredictor(model: ServingModel, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
-  const version = model.version;
-  const maxChars = model.maxTextChars;
+export function createPredictor(models: ModelHolder, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
+  const shadow = opts.shadow;
   const capture = opts.capture;
   const queue: Job[] = [];
   let flushScheduled = false;
@@ -70,17 +75,17 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
     const texts = jobs.length === 1 ? jobs[0]!.texts : jobs.flatMap((j) => j.texts);
     running = true;
     try {
-      const prediction = await scored(texts);
+      const batch = await scored(texts);
       let offset = 0;
       for (const job of jobs) {
-        job.resolve({ prediction, offset });
+        job.resolve({ scored: batch, offset });
         offset += job.texts.length;
       }
     } catch (err) {
       if (jobs.length === 1) jobs[0]!.reject(err);
       // One request's texts must not fail the others that shared its call: each runs again alone,
       // so only the request whose texts make the model fail gets the 500.
-      else for (const job of jobs) await scored(job.texts).then((prediction) => job.resolve({ prediction, offset: 0 }), job.reject);
+      else for (const job of jobs) await scored(job.texts).then((batch) => job.resolve({ scored: batch, offset: 0 }), job.reject);
     } finally {
       running = false;
       // Requests parsed while the call ran are waiting: the next flush takes them together.
@@ -88,20 +93,22 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
     }
   }
 
-  async function scored(texts: string[]): Promise<ModelPrediction> {
-    const prediction = await model.predict(texts);
+  async function scored(texts: string[]): Promise<ScoredBatch> {
+    const batch = (await models.score('current', texts))!;
+    const prediction = batch.prediction;
     if (prediction.labels.length !== texts.length || prediction.spamProbabilities.length !== texts.length) {
       throw new Error(`model returned ${prediction.labels.length} labels for ${texts.length} texts`);
     }
-    return prediction;
+    return batch;
   }
 
   return {
     async predict(texts, outcome) {
-      const { prediction, offset } = await new Promise<{ prediction: ModelPrediction; offset: number }>((resolve, reject) => {
+      const { scored: batch, offset } = await new Promise<{ scored: ScoredBatch; offset: number }>((resolve, reject) => {
         queue.push({ texts, resolve, reject });
         schedule();
       });
+      const { prediction, version, serial, maxTextChars: maxChars } = batch;
       const n = texts.length;
       const ms = prediction.inferenceSeconds * 1000;
       const items: ApiPrediction[] = new Array(n);
@@ -114,7 +121,7 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
         const id = ids.predictionId();
         const captured = capture !== undefined && capture.sample();
         if (captured) capture.prediction(id, texts[i]!, version, spam, label);
-        store.record(id, label, captured);
+        store.record(id, label, captured, serial);
         items[i] = { id, prediction: label, confidence, probabilities: { ham, spam }, model_version: version, inference_time_ms: ms };
         // The drift signals: the length the model read (prepareText only caps it) and the
         // known-term ratio when the model outputs one.
@@ -127,6 +134,10 @@ export function createPredictor(model: ServingModel, ids: IdSource, store: Feedb
       outcome.inferenceSeconds = prediction.inferenceSeconds;
       outcome.batchSize = n;
       outcome.predictions = summaries;
+      outcome.modelVersion = version;
+      if (shadow !== undefined && models.shadow !== undefined) {
+        shadow.submit(items.map((p) => p.id), texts, items.map((p) => p.prediction));
+      }
       return items;
     },
   };

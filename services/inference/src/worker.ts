@@ -15,8 +15,12 @@ import { createLogger, flushLogger } from './logger.js';
 import { createProcessRegistry } from './metrics.js';
 import { createClusterLink, type ClusterLink } from './cluster/link.js';
 import { loadModel } from './model/index.js';
-import { createEventPublisher, readPublisherSettings, type EventPublisher } from './events/index.js';
-import type { ServingModel } from './serving-model.js';
+import { cardAccuracy, cardDomainAccuracy, createEventPublisher, readPublisherSettings, type EventPublisher } from './events/index.js';
+import { ModelHolder } from './model-holder.js';
+import { cardReference } from '../../../shared/drift-reference.js';
+import { clusterAdmin, localAdmin, type ModelAdmin } from './lifecycle/admin.js';
+import { localParticipant } from './lifecycle/coordinator.js';
+import { PINNED_MODEL_ENV, PINNED_SHADOW_ENV } from './cluster/messages.js';
 import { missingNodeFlags, NODE_FLAGS } from '../../../shared/node-flags.js';
 
 /**
@@ -51,16 +55,24 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
     link = createClusterLink();
   }
 
-  let model: ServingModel;
+  let models: ModelHolder;
   try {
-    model = await loadModel(config.modelPath, { threshold: config.spamThreshold });
+    // A worker re-forked after a reload starts on the files the other workers serve (primary.ts).
+    const pinnedModel = link ? process.env[PINNED_MODEL_ENV] : undefined;
+    const pinnedShadow = link ? process.env[PINNED_SHADOW_ENV] : undefined;
+    models = await ModelHolder.load(
+      { model: config.modelPath, shadow: config.shadowModelPath },
+      (path, role) => loadModel(path, role === 'current' ? { threshold: config.spamThreshold } : {}),
+      pinnedModel ? { model: pinnedModel, shadow: pinnedShadow ?? config.shadowModelPath } : undefined,
+    );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, message);
     process.stderr.write(`spam-detector inference: ${message}\n`);
     return exitWith(logger, 1);
   }
-  logger.info({ model_version: model.version, path: config.modelPath }, 'model loaded');
+  const model = models.current;
+  logger.info({ model_version: model.version, path: config.modelPath, shadow_model_version: models.shadow?.version }, 'model loaded');
   const missingFlags = missingNodeFlags(NODE_FLAGS.inference);
   if (missingFlags.length > 0) {
     logger.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory per worker; docs/operations.md)');
@@ -68,9 +80,33 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
 
   const events = readPublisherSettings(process.env);
   const publisher = events.enabled
-    ? createEventPublisher({ socketPath: config.eventsSocket, workerId: config.workerId, model, registry, log: logger, settings: events })
+    ? createEventPublisher({ socketPath: config.eventsSocket, workerId: config.workerId, model, loaded: models.loaded(), registry, log: logger, settings: events })
     : undefined;
   publisher?.start();
+  models.onChange((loaded) => {
+    const card = models.current.card;
+    publisher?.setModels(loaded, cardAccuracy(card), cardReference(card), cardDomainAccuracy(card));
+  });
+
+  let admin: ModelAdmin;
+  if (link) {
+    const l = link;
+    l.serveModelOps(localParticipant(config.workerId, models).run);
+    // Two phases of up to reloadTimeoutMs each, plus the IPC.
+    admin = clusterAdmin((action) => l.modelAction(action, 2 * config.reloadTimeoutMs + 5000));
+  } else {
+    admin = localAdmin(config.workerId, models, { timeoutMs: config.reloadTimeoutMs, registry, log: logger });
+  }
+  process.on('SIGHUP', () => {
+    if (link) {
+      // The primary coordinates every worker; one worker alone would serve another model than its peers.
+      logger.warn('SIGHUP to a cluster worker is ignored: send it to the primary, which reloads every worker');
+      return;
+    }
+    logger.info('SIGHUP: reloading the model');
+    void admin.run('reload');
+  });
+
 
   let capture: CaptureSettings | undefined;
   try {
@@ -86,7 +122,8 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
 
   const app = await buildApp({
     config,
-    model,
+    models,
+    admin,
     logger,
     registry,
     ...(link ? { cluster: link } : {}),
@@ -105,12 +142,12 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   logger.info({ url, model_version: model.version }, opts.clustered ? 'worker ready' : 'ready');
   link?.notifyReady(url);
 
-  installShutdown(app, model, logger, config, link, publisher, events.flushTimeoutMs);
+  installShutdown(app, models, logger, config, link, publisher, events.flushTimeoutMs);
 }
 
 function installShutdown(
   app: FastifyInstance,
-  model: ServingModel,
+  models: ModelHolder,
   logger: Logger,
   config: InferenceConfig,
   link: ClusterLink | undefined,
@@ -151,7 +188,7 @@ function installShutdown(
     clearInterval(reaper);
     // After the server closed, so the last requests' events are in the queue: bounded flush.
     await publisher?.close(flushTimeoutMs);
-    await model.release?.().catch((err: unknown) => logger.warn({ err }, 'model release failed'));
+    await models.releaseAll().catch((err: unknown) => logger.warn({ err }, 'model release failed'));
     link?.close();
     clearTimeout(deadline);
     logger.info('stopped');

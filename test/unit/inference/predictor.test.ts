@@ -11,6 +11,7 @@ import { FeedbackStore } from '../../../services/inference/src/feedback-store.js
 import type { CaptureWriter } from '../../../services/inference/src/capture/writer.js';
 import type { ModelPrediction, ServingModel } from '../../../services/inference/src/serving-model.js';
 import type { RequestOutcome } from '../../../services/inference/src/outcome.js';
+import { ModelHolder } from '../../../services/inference/src/model-holder.js';
 
 function fakeModel(knownTermRatios: boolean): ServingModel {
   return {
@@ -33,13 +34,13 @@ t.test('outcome carries prepared length and known-term ratio', async (t) => {
   const ids = createIdSource('0');
   const store = new FeedbackStore({ maxEntries: 10, ttlMs: 60_000 });
   const outcome: RequestOutcome = {};
-  await createPredictor(fakeModel(true), ids, store, { coalesceMaxTexts: 8 }).predict(['short', 'a text longer than ten'], outcome);
+  await createPredictor(ModelHolder.of(fakeModel(true)), ids, store, { coalesceMaxTexts: 8 }).predict(['short', 'a text longer than ten'], outcome);
   t.match(outcome.predictions, [
     { label: 'ham', text_length: 5, prepared_length: 5, known_term_ratio: 0 },
     { label: 'ham', text_length: 22, prepared_length: 10, known_term_ratio: 0.25 },
   ]);
   const none: RequestOutcome = {};
-  await createPredictor(fakeModel(false), ids, store, { coalesceMaxTexts: 8 }).predict(['short'], none);
+  await createPredictor(ModelHolder.of(fakeModel(false)), ids, store, { coalesceMaxTexts: 8 }).predict(['short'], none);
   t.notOk('known_term_ratio' in none.predictions![0]!, 'no ratio when the model has no such output');
 });
 
@@ -49,7 +50,7 @@ t.test('sampled texts go to capture; the store remembers which', async (t) => {
   const captured: unknown[][] = [];
   let n = 0;
   const capture = { sample: () => n++ % 2 === 0, prediction: (...args: unknown[]) => captured.push(args) } as unknown as CaptureWriter;
-  const out = await createPredictor(fakeModel(false), ids, store, { coalesceMaxTexts: 8, capture }).predict(['you win', 'hello'], {});
+  const out = await createPredictor(ModelHolder.of(fakeModel(false)), ids, store, { coalesceMaxTexts: 8, capture }).predict(['you win', 'hello'], {});
   t.equal(captured.length, 1, 'one of two sampled');
   const [id, text, version, probability, predicted] = captured[0]!;
   t.equal(id, out[0]!.id);

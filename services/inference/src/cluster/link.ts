@@ -5,6 +5,7 @@
  */
 import type { Label } from '../../../../shared/model-io.js';
 import type { FeedbackLookup } from '../feedback-store.js';
+import type { LifecycleOutcome, ModelAction, ModelOp, OpResult } from '../lifecycle/coordinator.js';
 import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 export type ForwardedLookup = FeedbackLookup | { status: 'unreachable' } | { status: 'timeout' };
@@ -17,6 +18,10 @@ export interface ClusterLink {
   forwardFeedback(owner: string, id: string, label: Label, timeoutMs: number): Promise<ForwardedLookup>;
   /** How this worker answers feedback forwarded from other workers. */
   serveFeedback(handler: (id: string, label: Label) => FeedbackLookup): void;
+  /** Ask the primary to reload or roll back every worker; resolves once they all did (or did not). */
+  modelAction(action: ModelAction, timeoutMs: number): Promise<LifecycleOutcome>;
+  /** How this worker runs one phase of a reload or rollback the primary coordinates. */
+  serveModelOps(handler: (op: ModelOp) => Promise<OpResult>): void;
   close(): void;
 }
 
@@ -34,12 +39,19 @@ export function createClusterLink(): ClusterLink {
   let nextRid = 1;
   const pending = new Map<number, Pending>();
   let feedbackHandler: ((id: string, label: Label) => FeedbackLookup) | undefined;
+  let modelOpHandler: ((op: ModelOp) => Promise<OpResult>) | undefined;
 
   const onMessage = (raw: unknown): void => {
     if (!isMessage<PrimaryMessage>(raw)) return;
     if (raw.sd === 'feedback') {
       const result: FeedbackLookup = feedbackHandler ? feedbackHandler(raw.id, raw.label) : { status: 'unknown' };
       send({ sd: 'feedback-result', rid: raw.rid, replyTo: raw.replyTo, result });
+      return;
+    }
+    if (raw.sd === 'model-op') {
+      const rid = raw.rid;
+      const run = modelOpHandler ? modelOpHandler(raw.op) : Promise.resolve<OpResult>({ ok: false, code: 'RELOAD_TIMEOUT', message: 'this worker is not serving yet' });
+      void run.then((result) => send({ sd: 'model-op-result', rid, result }));
       return;
     }
     const p = pending.get(raw.rid);
@@ -81,6 +93,15 @@ export function createClusterLink(): ClusterLink {
     },
     serveFeedback(handler) {
       feedbackHandler = handler;
+    },
+    async modelAction(action, timeoutMs) {
+      const res = await request((rid) => ({ sd: 'model-action', rid, action }), timeoutMs);
+      if (!res) return { ok: false, code: 'RELOAD_TIMEOUT', message: `the cluster primary did not answer within ${timeoutMs} ms` };
+      if (res.sd !== 'model-action-result') return { ok: false, code: 'RELOAD_TIMEOUT', message: `unexpected answer from the primary: ${res.sd}` };
+      return res.outcome;
+    },
+    serveModelOps(handler) {
+      modelOpHandler = handler;
     },
     close() {
       process.off('message', onMessage);

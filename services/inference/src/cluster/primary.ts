@@ -6,6 +6,12 @@
  *
  * A worker that dies before it ever became ready means the service cannot start (bad model,
  * port taken): the primary stops the others and exits non-zero instead of looping.
+ *
+ * Model lifecycle: SIGHUP, or POST /admin/reload|rollback on any worker, makes the primary run
+ * the two phases (lifecycle/coordinator.ts) over every ready worker. After a change, a worker
+ * re-forked into a slot first loads the files the others serve (their resolved paths, passed as
+ * PINNED_*_ENV), so a restart never brings back the model a rollback removed; MODEL_PATH itself
+ * is unchanged, so its next reload reads the symlink anew like the others.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry, type Counter } from 'prom-client';
@@ -14,7 +20,9 @@ import { missingNodeFlags, NODE_FLAGS } from '../../../../shared/node-flags.js';
 import type { InferenceConfig } from '../config.js';
 import { createLogger, flushLogger } from '../logger.js';
 import { counterFrom } from '../../../../shared/metric-builders.js';
-import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { isMessage, PINNED_MODEL_ENV, PINNED_SHADOW_ENV, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { LifecycleCoordinator, type ModelAction, type ModelOp, type OpResult, type Participant } from '../lifecycle/coordinator.js';
+
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5000;
@@ -33,16 +41,21 @@ interface Slot {
 }
 
 /** The primary's own metrics, appended to the workers' aggregated exposition. */
-export function createPrimaryMetrics(): { registry: Registry; restarts: Counter<string> } {
+export function createPrimaryMetrics(): { registry: Registry; restarts: Counter<string>; reloads: Counter<string> } {
   const registry = new Registry();
-  return { registry, restarts: counterFrom(INFERENCE_METRICS.workerRestartsTotal, registry) };
+  return {
+    registry,
+    restarts: counterFrom(INFERENCE_METRICS.workerRestartsTotal, registry),
+    // Reloads are coordinated, hence counted, here (lifecycle/coordinator.ts).
+    reloads: counterFrom(INFERENCE_METRICS.modelReloadsTotal, registry),
+  };
 }
 
 /** `clusterFlag` is set to "1" in each worker's environment so it knows the primary is ours. */
 export async function runPrimary(config: InferenceConfig, clusterFlag: string): Promise<void> {
   const logger = createLogger({ logLevel: config.logLevel, workerId: 'primary', base: { role: 'primary' } });
   const aggregator = new AggregatorRegistry();
-  const { registry: own, restarts } = createPrimaryMetrics();
+  const { registry: own, restarts, reloads } = createPrimaryMetrics();
 
   // Workers inherit the primary's flags; one started without the service's V8 flags (a bare
   // `node main.js`) still gives them to its workers, which hold the model and the memory.
@@ -50,6 +63,35 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
   if (missing.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...missing] });
 
   const slots = new Map<string, Slot>();
+  let pinned: { model: string; shadow: string | undefined } | undefined;
+  let nextOpRid = 1;
+  const pendingOps = new Map<number, (r: OpResult) => void>();
+  const participants = (): Participant[] =>
+    [...slots.values()]
+      .filter((s) => s.everReady && s.worker?.isConnected())
+      .map((s) => {
+        const worker = s.worker!;
+        return {
+          id: s.id,
+          run: (op: ModelOp) =>
+            new Promise<OpResult>((resolve) => {
+              const rid = nextOpRid++;
+              pendingOps.set(rid, resolve);
+              // A worker that dies meanwhile never answers: the coordinator's timeout covers it.
+              send(worker, { sd: 'model-op', rid, op });
+            }),
+        };
+      });
+  const coordinator = new LifecycleCoordinator(participants, {
+    timeoutMs: config.reloadTimeoutMs,
+    reloads,
+    log: logger,
+  });
+  const runModelAction = async (action: ModelAction) => {
+    const outcome = await coordinator.run(action);
+    if (outcome.ok && outcome.paths) pinned = outcome.paths;
+    return outcome;
+  };
   let announced = false;
   let stopping = false;
   let exitCode = 0;
@@ -61,7 +103,11 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
   function fork(slot: Slot): void {
     slot.timer = undefined;
     slot.startedAt = Date.now();
-    const worker = cluster.fork({ WORKER_ID: slot.id, [clusterFlag]: '1' });
+    const worker = cluster.fork({
+      WORKER_ID: slot.id,
+      [clusterFlag]: '1',
+      ...(pinned ? { [PINNED_MODEL_ENV]: pinned.model, ...(pinned.shadow ? { [PINNED_SHADOW_ENV]: pinned.shadow } : {}) } : {}),
+    });
     slot.worker = worker;
     worker.on('message', (msg: unknown) => onMessage(slot, worker, msg));
     worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
@@ -99,6 +145,17 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
       case 'feedback-result':
         send(slots.get(msg.replyTo)?.worker, { sd: 'feedback-result', rid: msg.rid, result: msg.result });
         return;
+      case 'model-action': {
+        const rid = msg.rid;
+        void runModelAction(msg.action).then((outcome) => send(worker, { sd: 'model-action-result', rid, outcome }));
+        return;
+      }
+      case 'model-op-result': {
+        const resolve = pendingOps.get(msg.rid);
+        pendingOps.delete(msg.rid);
+        resolve?.(msg.result);
+        return;
+      }
     }
   }
 
@@ -149,6 +206,11 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
 
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    logger.info('SIGHUP: reloading the model in every worker');
+    void runModelAction('reload');
+  });
 
   logger.info({ workers: config.workers }, 'starting workers');
   for (let i = 0; i < config.workers; i++) {

@@ -34,13 +34,15 @@ export interface CreatePublisherOptions {
   socketPath: string;
   workerId: string;
   model: { version: string; card: object };
+  /** The models held at start (current, shadow), named in the first hello. */
+  loaded?: { current: string; previous?: string | undefined; shadow?: string | undefined };
   registry: Registry;
   log: PublisherLogger;
   settings: PublisherSettings;
 }
 
 export function createEventPublisher(o: CreatePublisherOptions): EventPublisher {
-  return new EventPublisher({
+  const publisher = new EventPublisher({
     socketPath: o.socketPath,
     identity: { worker: o.workerId, pid: process.pid },
     modelVersion: o.model.version,
@@ -54,4 +56,6 @@ export function createEventPublisher(o: CreatePublisherOptions): EventPublisher 
     statsIntervalMs: o.settings.statsIntervalMs,
     flushIntervalMs: o.settings.flushIntervalMs,
   });
+  if (o.loaded) publisher.setModels(o.loaded, cardAccuracy(o.model.card), cardReference(o.model.card));
+  return publisher;
 }

@@ -78,8 +78,9 @@ export const eventsPlugin = fp<EventsPluginOptions>(
         inferenceSeconds: o.inferenceSeconds,
         batchSize: o.batchSize,
         predictions: o.predictions,
+        modelVersion: o.modelVersion,
       });
-      if (o.feedback !== undefined) publisher.publishFeedback(o.feedback.predicted, o.feedback.actual);
+      if (o.feedback !== undefined) publisher.publishFeedback(o.feedback.predicted, o.feedback.actual, o.feedback);
       done();
     });
   },

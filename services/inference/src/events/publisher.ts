@@ -19,7 +19,7 @@
 import type { DriftReference } from '../../../../shared/drift-reference.js';
 import { createConnection, type Socket } from 'node:net';
 import type { Registry } from 'prom-client';
-import { EventEncoder, type RequestFields } from '../../../../shared/event-encode.js';
+import { EventEncoder, type FeedbackModels, type LoadedModels, type RequestFields, type ShadowFields } from '../../../../shared/event-encode.js';
 import { DROP_REASONS, MAX_FRAME_BYTES, type DropReason, type ModelDomain, type PublisherBooks, type PublisherIdentity } from '../../../../shared/events.js';
 import type { Label } from '../../../../shared/model-io.js';
 import { AckLedger } from './ack-ledger.js';
@@ -84,8 +84,8 @@ export class EventPublisher {
   private readonly flushIntervalMs: number;
   private readonly reconnectMinMs: number;
   private readonly reconnectMaxMs: number;
-  private readonly modelAccuracy: number;
-  private readonly modelDomainAccuracy: Partial<Record<ModelDomain, number>>;
+  private modelAccuracy: number;
+  private modelDomainAccuracy: Partial<Record<ModelDomain, number>>;
   private statsSource: () => WorkerStats;
 
   private readonly queue: ChunkQueue;
@@ -144,12 +144,27 @@ export class EventPublisher {
     this.statsSource = source;
   }
 
+  /**
+   * The models held changed (reload, rollback): the exporter gets a new hello naming them (which
+   * is how it knows which per-version series to keep) with the current model's drift reference.
+   */
+  setModels(models: LoadedModels, accuracy: number, reference?: DriftReference, domainAccuracy?: Partial<Record<ModelDomain, number>>): void {
+    this.encoder.setLoaded(models, reference);
+    this.modelAccuracy = accuracy;
+    if (domainAccuracy !== undefined) this.modelDomainAccuracy = domainAccuracy;
+    if (this.connected) this.writeControl(this.encoder.hello(this.modelAccuracy, this.books(), Date.now(), this.modelDomainAccuracy));
+  }
+
+  publishShadow(version: string, results: readonly ShadowFields[]): void {
+    if (results.length > 0) this.enqueue(this.encoder.shadow(version, results));
+  }
+
   publishRequest(fields: RequestFields): void {
     this.enqueue(this.encoder.request(fields));
   }
 
-  publishFeedback(predicted: Label, actual: Label): void {
-    this.enqueue(this.encoder.feedback(predicted, actual));
+  publishFeedback(predicted: Label, actual: Label, models?: FeedbackModels): void {
+    this.enqueue(this.encoder.feedback(predicted, actual, models));
   }
 
   /** Queues one encoded data frame (a line ending in "\n"); never throws, never blocks. */

@@ -17,7 +17,7 @@ const MAX_PATH = 128;
 
 export const accessLogPlugin = fp(
   async (app) => {
-    const modelVersion = app.inference.model.version;
+    const { inference } = app;
     app.decorateRequest('textDigests', null);
 
     app.addHook('onResponse', (request, reply, done) => {
@@ -33,7 +33,7 @@ export const accessLogPlugin = fp(
         route: route ?? 'unmatched',
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 1000) / 1000,
-        model_version: modelVersion,
+        model_version: request.outcome.modelVersion ?? inference.model.version,
       };
       // An unknown URL is logged by path only (no query string), cut short.
       if (route === undefined) line.path = request.url.split('?', 1)[0]!.slice(0, MAX_PATH);

@@ -25,7 +25,7 @@ export const docsPlugin = fp(
           title: 'spam-detector inference API',
           version: serviceVersion,
           description:
-            `Spam classification of texts with an ONNX TF-IDF + logistic-regression model (served: ${model.version}).\n\n` +
+            `Spam classification of texts with an ONNX TF-IDF + logistic-regression model (served at start: ${model.version}).\n\n` +
             'Every error answer has the shape `{statusCode, code, error, message, requestId}`; `code` is one of:\n\n' +
             errorCodeTable(),
         },
@@ -33,9 +33,10 @@ export const docsPlugin = fp(
           { name: 'predictions', description: 'Classify texts and report their true labels' },
           { name: 'model', description: 'The served model' },
           { name: 'operations', description: 'Health, readiness, metrics' },
+          { name: 'admin', description: 'Model lifecycle: reload and rollback without downtime (only when ADMIN_TOKEN is set)' },
         ],
         components: {
-          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN / FEEDBACK_TOKEN when set' } },
+          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN / FEEDBACK_TOKEN when set; ADMIN_TOKEN for /admin/*' } },
         },
       },
       // Shared schemas ($id) become named components instead of def-0, def-1, ...

@@ -9,6 +9,7 @@ import type { Histogram, Registry } from 'prom-client';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
 import { gaugeFrom, histogramFrom } from '../../../../shared/metric-builders.js';
 import { readiness } from '../readiness.js';
+import { MODEL_ROLES } from '../model-holder.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,7 +27,6 @@ export interface MetricsPluginOptions {
 export const metricsPlugin = fp<MetricsPluginOptions>(
   async (app, opts) => {
     const { registry } = opts;
-    const { model } = app.inference;
     app.decorate('metricsRegistry', registry);
 
     const duration = histogramFrom(INFERENCE_METRICS.httpRequestDurationSeconds, registry);
@@ -46,7 +46,20 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
       done();
     });
 
-    gaugeFrom(INFERENCE_METRICS.inferenceModelInfo, registry).set({ model_version: model.version }, 1);
+    const { models } = app.inference;
+    // Read at scrape: a reload changes them.
+    gaugeFrom(INFERENCE_METRICS.inferenceModelInfo, registry, function collect() {
+      this.reset();
+      this.set({ model_version: models.current.version }, 1);
+    });
+    gaugeFrom(INFERENCE_METRICS.inferenceModelLoadedInfo, registry, function collect() {
+      this.reset();
+      const loaded = models.loaded();
+      for (const role of MODEL_ROLES) {
+        const version = loaded[role];
+        if (version !== undefined) this.set({ model_version: version, role }, 1);
+      }
+    });
     gaugeFrom(INFERENCE_METRICS.ready, registry, function collect() {
       this.set(readiness(app).ready ? 1 : 0);
     });

@@ -19,15 +19,25 @@ interface FeedbackBody {
 const FORWARD_TIMEOUT_MS = 2000;
 
 export const feedbackRoutes: FastifyPluginAsync = async (app) => {
-  const { config, store, cluster, capture } = app.inference;
+  const { config, store, cluster, capture, models } = app.inference;
   const self = config.workerId;
 
   // In the worker that made the prediction (and holds it in its store): a captured prediction's
-  // label is appended to this worker's capture file.
+  // label is appended to this worker's capture file, and the serials of the models that scored it
+  // are this worker's, so the versions they name are resolved here, before any forwarding.
   const resolveHere = (id: string, label: Label): FeedbackLookup => {
-    const result = store.resolve(id, label);
-    if (result.status === 'accepted' && result.captured) capture?.feedback(id, label);
-    return result;
+    const r = store.resolve(id, label);
+    if (r.status !== 'accepted') return r;
+    if (r.captured) capture?.feedback(id, label);
+    const out: FeedbackLookup = { status: 'accepted', predicted: r.predicted, captured: r.captured };
+    const version = r.serial !== undefined ? models.versionOf(r.serial) : undefined;
+    if (version !== undefined) out.modelVersion = version;
+    const shadowVersion = r.shadowSerial !== undefined ? models.versionOf(r.shadowSerial) : undefined;
+    if (r.shadowPredicted !== undefined && shadowVersion !== undefined) {
+      out.shadowPredicted = r.shadowPredicted;
+      out.shadowVersion = shadowVersion;
+    }
+    return out;
   };
   cluster?.serveFeedback(resolveHere);
 
@@ -86,7 +96,13 @@ export const feedbackRoutes: FastifyPluginAsync = async (app) => {
 
       switch (result.status) {
         case 'accepted':
-          request.outcome.feedback = { predicted: result.predicted, actual: label };
+          request.outcome.feedback = {
+            predicted: result.predicted,
+            actual: label,
+            modelVersion: result.modelVersion,
+            shadowPredicted: result.shadowPredicted,
+            shadowVersion: result.shadowVersion,
+          };
           return { id, predicted: result.predicted, actual: label, correct: result.predicted === label };
         case 'expired':
           throw new ApiError('PREDICTION_EXPIRED');

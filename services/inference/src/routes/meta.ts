@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../http/errors.js';
 import { errorResponseFor, errorResponses } from '../http/schemas.js';
 import { readiness } from '../readiness.js';
+import type { ServingModel } from '../serving-model.js';
 
 export const SERVICE_NAME = 'spam-detector-inference';
 
@@ -22,11 +23,13 @@ const ENDPOINTS = [
 const passThrough = (): undefined => undefined;
 
 export const metaRoutes: FastifyPluginAsync = async (app) => {
-  const { config, model, serviceVersion } = app.inference;
+  const { config, serviceVersion } = app.inference;
+  // The served model changes on reload: read per request.
+  const model = (): ServingModel => app.inference.model;
   const endpoints = [...ENDPOINTS] as Array<{ method: string; path: string; description: string }>;
   if (config.openapiEnabled) endpoints.push({ method: 'GET', path: '/openapi.json', description: 'OpenAPI 3 document' });
   if (config.docsUiEnabled) endpoints.push({ method: 'GET', path: '/docs', description: 'API documentation (Swagger UI)' });
-  const info = { name: SERVICE_NAME, version: serviceVersion, model_version: model.version, worker: config.workerId, endpoints };
+  const info = (): object => ({ name: SERVICE_NAME, version: serviceVersion, model_version: model().version, worker: config.workerId, endpoints });
 
   app.get(
     '/',
@@ -55,7 +58,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async () => info,
+    async () => info(),
   );
 
   app.get(
@@ -106,7 +109,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const r = readiness(app);
-      if (r.ready) return { status: 'ready', model_version: model.version, worker: config.workerId };
+      if (r.ready) return { status: 'ready', model_version: model().version, worker: config.workerId };
       request.outcome.errorCode = r.code;
       reply.code(503);
       if (r.code === 'OVERLOADED') reply.header('retry-after', String(config.pressure.retryAfterSeconds));
@@ -114,13 +117,16 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  const modelInfo = {
-    version: model.version,
-    max_text_chars: model.maxTextChars,
-    threshold: { value: model.threshold ?? null, source: model.thresholdSource ?? null },
-    metrics_by_domain: domainFigures(model.card),
-    request_limits: { max_text_chars: config.maxTextChars, max_batch_size: config.maxBatchSize, body_limit_bytes: config.bodyLimitBytes },
-    card: model.card,
+  const modelInfo = (): object => {
+    const m = model();
+    return {
+      version: m.version,
+      max_text_chars: m.maxTextChars,
+      threshold: { value: m.threshold ?? null, source: m.thresholdSource ?? null },
+      metrics_by_domain: domainFigures(m.card),
+      request_limits: { max_text_chars: config.maxTextChars, max_batch_size: config.maxBatchSize, body_limit_bytes: config.bodyLimitBytes },
+      card: m.card,
+    };
   };
   app.get(
     '/model',
@@ -178,7 +184,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async () => modelInfo,
+    async () => modelInfo(),
   );
 };
 

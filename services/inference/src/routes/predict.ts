@@ -99,7 +99,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         assertNotBlank(texts, 'texts', false);
         if (logDigests) request.textDigests = texts.map(textDigest);
         const predictions = await predictor.predict(texts, request.outcome);
-        return { predictions, model_version: model.version, inference_time_ms: predictions[0]!.inference_time_ms };
+        return { predictions, model_version: predictions[0]!.model_version, inference_time_ms: predictions[0]!.inference_time_ms };
       }
       throw new ApiError('INVALID_TEXT', 'body must have text (a string) or texts (an array of strings)');
     },

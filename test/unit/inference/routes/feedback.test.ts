@@ -24,7 +24,7 @@ t.test('feedback for a recent prediction is accepted once', async (t) => {
   const res = await app.inject({ method: 'POST', url: '/feedback', payload: { id: p.id, label: other } });
   t.equal(res.statusCode, 200);
   t.same(res.json(), { id: p.id, predicted: p.prediction, actual: other, correct: false });
-  t.same(seen, { predicted: p.prediction, actual: other }, 'outcome.feedback for the events plugin');
+    t.match(seen, { predicted: p.prediction, actual: other, modelVersion: String }, 'outcome.feedback for the events plugin (with the version that predicted)');
 
   const again = await app.inject({ method: 'POST', url: '/feedback', payload: { id: p.id, label: p.prediction } });
   t.equal(again.statusCode, 409);
