@@ -20,7 +20,8 @@
  * its own records with "service":"launcher", among them "all services ready" with both URLs,
  * "restarting <child>", "<child> ready again" (with its URL) and "giving up on <child>".
  *
- * Signals: SIGINT/SIGTERM: the inference service is stopped first (its
+ * Signals: SIGHUP is passed to the inference (it reloads the model in every worker,
+ * docs/deploying-a-model.md). SIGINT/SIGTERM: the inference service is stopped first (its
  * workers flush their last events to the exporter), then the exporter; both are killed if they
  * outlast the 10 s the contract allows. A second signal kills both at once.
  *
@@ -207,5 +208,9 @@ function onSignal(signal: NodeJS.Signals): void {
 
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+process.on('SIGHUP', () => {
+  log(30, 'SIGHUP: passing it to the inference (model reload)');
+  kill(services.inference, 'SIGHUP');
+});
 
 run(services.exporter);

@@ -3,7 +3,8 @@
  *
  *   npm ci && npm run build
  *   npx pm2 start deploy/pm2/ecosystem.config.cjs      # both services
- *   npx pm2 reload spam-detector-inference              # zero-downtime rolling reload
+ *   npx pm2 reload spam-detector-inference              # zero-downtime rolling reload (new code)
+ *   npx pm2 sendSignal SIGHUP spam-detector-inference   # every instance re-reads MODEL_PATH (new model)
  *   npx pm2 logs                                        # both services' JSON log lines
  *
  * The inference runs in pm2 cluster mode: pm2 is the cluster primary, so each pm2 instance is
@@ -96,7 +97,10 @@ module.exports = {
       instance_var: 'NODE_APP_INSTANCE',
       env: {
         NODE_ENV: 'production',
-        ...pick('HOST', 'INFERENCE_PORT', 'EVENTS_SOCKET', 'MODEL_PATH', 'LOG_LEVEL'),
+        ...pick(
+          'HOST', 'INFERENCE_PORT', 'EVENTS_SOCKET', 'MODEL_PATH', 'LOG_LEVEL',
+          'SHADOW_MODEL_PATH', 'SHADOW_QUEUE_MAX_TEXTS', 'ADMIN_TOKEN', 'MODEL_RELOAD_TIMEOUT_MS',
+        ),
         // pm2 is the cluster primary here; a node:cluster primary inside each instance would
         // multiply the workers and hide them from pm2's reload.
         WORKERS: '1',

@@ -9,7 +9,8 @@
  * pm2 and its daemon are killed at the end (`pm2 kill`), also when the test fails.
  */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,6 +18,8 @@ import { REPO_ROOT } from '../helpers/spawn.js';
 import { createPm2, type Pm2 } from '../helpers/ops-pm2.js';
 import { metricSum, metricValue, runLoad } from '../helpers/ops-load.js';
 import { freePort, waitFor } from '../helpers/ops-prometheus.js';
+import { withVersion } from '../helpers/model-files.js';
+import { BUNDLED_MODEL_PATH } from '../../shared/paths.js';
 
 const ECOSYSTEM = join(REPO_ROOT, 'deploy', 'pm2', 'ecosystem.config.cjs');
 const INSTANCES = 2;
@@ -212,3 +215,83 @@ t.test('pm2 reload of the inference under load: no failed request, exporter keep
   // With no reported drops this is exact equality.
   t.ok(result.answered - counted <= dropped, `gap ${result.answered - counted} within the drops the workers reported (${dropped}); exporter ${counted} of ${result.answered}`);
 });
+
+/**
+ * A new model under pm2: pm2's cluster mode has no primary of ours, so each instance is its own
+ * process. POST /admin/reload changes only the instance that answered, and says so (scope
+ * "process", a note naming the command); `pm2 sendSignal SIGHUP <app>` reaches every instance,
+ * each re-reading MODEL_PATH (a re-pointed symlink) with the full validation.
+ */
+t.test('pm2: /admin/reload is scoped to one instance, pm2 sendSignal SIGHUP reloads every instance', { timeout: 180_000 }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'ops-pm2-model-'));
+  mkdirSync(join(work, 'channel'), { mode: 0o700 });
+  const link = join(work, 'serving.onnx');
+  symlinkSync(BUNDLED_MODEL_PATH, link);
+  const candidate = join(work, 'candidate.onnx');
+  writeFileSync(candidate, withVersion('pm2-candidate-1'));
+  const token = 'pm2-admin-token-0123456789';
+  const inferencePort = await freePort();
+  const inferenceUrl = `http://127.0.0.1:${inferencePort}`;
+  const pm2: Pm2 = createPm2(join(work, 'pm2-home'), {
+    HOST: '127.0.0.1',
+    INFERENCE_PORT: String(inferencePort),
+    EXPORTER_PORT: String(await freePort()),
+    EVENTS_SOCKET: join(work, 'channel', 'events.sock'),
+    INFERENCE_INSTANCES: String(INSTANCES),
+    SPAM_DETECTOR_LOG_DIR: join(work, 'logs'),
+    MODEL_PATH: link,
+    ADMIN_TOKEN: token,
+    LOG_LEVEL: 'info',
+  });
+  t.teardown(async () => {
+    await pm2.kill();
+    rmSync(work, { recursive: true, force: true });
+  });
+  t.equal((await pm2.run(['start', ECOSYSTEM])).code, 0, 'pm2 start exits 0');
+  await waitFor('both instances ready', async () => ((await pm2.list()).filter((p) => p.name === 'spam-detector-inference' && p.status === 'online').length === INSTANCES && (await fetch(`${inferenceUrl}/ready`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+  const original = (await versionsSeen(inferenceUrl, 1))[0]!;
+
+  // Each answer on a new connection: pm2 (node:cluster) hands connections out round-robin.
+  renameOver(link, candidate);
+  const res = await postOnce(`${inferenceUrl}/admin/reload`, '', { authorization: `Bearer ${token}` });
+  t.equal(res.status, 200);
+  const body = JSON.parse(res.body) as { scope: string; workers: number; note: string; model_version: string };
+  t.match(body, { model_version: 'pm2-candidate-1', previous: original, workers: 1, scope: 'process' }, 'one instance reloaded, and the answer says so');
+  t.match(body.note, /pm2 sendSignal SIGHUP/, 'the answer names the command that reaches every instance');
+  t.same(new Set(await versionsSeen(inferenceUrl, 20)), new Set([original, 'pm2-candidate-1']), 'the other instance still serves the old model');
+
+  const sent = await pm2.run(['sendSignal', 'SIGHUP', 'spam-detector-inference']);
+  t.equal(sent.code, 0, `pm2 sendSignal exits 0 ${sent.out.slice(-300)}`);
+  await waitFor('every instance serves the new model', async () => ((await versionsSeen(inferenceUrl, 12)).every((v) => v === 'pm2-candidate-1') ? true : undefined), 30_000);
+  t.pass('after pm2 sendSignal SIGHUP every instance serves the new model');
+  const list = await pm2.list();
+  t.ok(list.filter((p) => p.name === 'spam-detector-inference').every((p) => p.restarts === 0), 'no instance was restarted: the reload happened in place');
+});
+
+/** Re-points a symlink atomically. */
+function renameOver(link: string, target: string): void {
+  symlinkSync(target, `${link}.tmp`);
+  renameSync(`${link}.tmp`, link);
+}
+
+/** One POST on its own connection (pm2's node:cluster hands connections out round-robin). */
+function postOnce(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}) } }, (r) => {
+      let text = '';
+      r.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The model versions of `n` predictions, each on its own connection. */
+async function versionsSeen(url: string, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await postOnce(`${url}/predict`, JSON.stringify({ text: `which model answers ${i}?` }));
+    out.push((JSON.parse(r.body) as { model_version: string }).model_version);
+  }
+  return out;
+}

@@ -369,6 +369,70 @@ export function buildDashboard(): dashboard.Dashboard {
       }),
     );
 
+  // --- model versions and shadow (model lifecycle, docs/deploying-a-model.md) ---
+  const MP = E.modelPredictionsTotal.name;
+  const SC = E.shadowComparisonsTotal.name;
+  /** Correct share of the last hour's feedback, by model_version, from a {predicted, actual} counter. */
+  const feedbackAccuracy = (name: string): string => {
+    const inc = (extra: string): string => `sum by (model_version) (increase(${ex(name, extra)}[1h]))`;
+    return ratio(`(${inc('predicted="spam", actual="spam"')} + ${inc('predicted="ham", actual="ham"')})`, inc(''));
+  };
+  const meanConfidence = (name: string): string =>
+    ratio(`sum by (model_version) (${rate(ex(sum(name)))})`, `sum by (model_version) (${rate(ex(count(name)))})`);
+  b.withRow(row('Model versions: primary vs shadow'))
+    .withPanel(
+      seriesPanel('Predictions by model version (primary) and shadow', [
+        target(`sum by (model_version) (${rate(ex(MP))})`, 'answered by {{model_version}}'),
+        target(`sum by (model_version) (${rate(ex(E.shadowPredictionsTotal.name))})`, 'shadow {{model_version}}', 'B'),
+      ], { unit: 'reqps', description: 'Texts answered by each model version (two during a reload) and texts the shadow model scored after the answer.' }),
+    )
+    .withPanel(
+      seriesPanel('Shadow agreement with the answering model', [
+        target(ratio(`sum by (model_version) (${rate(ex(SC, 'outcome="agree"'))})`, `sum by (model_version) (${rate(ex(SC))})`), 'shadow {{model_version}}'),
+      ], {
+        unit: 'percentunit',
+        max: 1,
+        description: 'Share of texts where the shadow model gave the same label as the model that answered. ShadowDisagreementHigh fires when more than 20% disagree for 15 min.',
+      }),
+    )
+    .withPanel(
+      seriesPanel('Live accuracy (feedback, 1h): primary vs shadow', [
+        target(feedbackAccuracy(E.modelFeedbackTotal.name), 'primary {{model_version}}'),
+        target(feedbackAccuracy(E.shadowFeedbackTotal.name), 'shadow {{model_version}}', 'B'),
+      ], {
+        unit: 'percentunit',
+        max: 1,
+        description: 'Correct share of the predictions that got ground truth (POST /feedback), for the version that answered and for the shadow\'s label on the same prediction ids. ShadowWorseOnFeedback fires 5 points under the primary.',
+      }),
+    )
+    .withPanel(
+      seriesPanel('Mean confidence: primary vs shadow', [
+        target(meanConfidence(E.modelPredictionConfidence.name), 'primary {{model_version}}'),
+        target(meanConfidence(E.shadowPredictionConfidence.name), 'shadow {{model_version}}', 'B'),
+      ], { unit: 'percentunit', max: 1 }),
+    )
+    .withPanel(
+      seriesPanel('Inference latency p95 by model version', [
+        target(quantile(0.95, E.modelInferenceLatencySeconds.name, ['model_version']), '{{model_version}}'),
+      ], { unit: 's', min: 0 }),
+    )
+    .withPanel(
+      seriesPanel('Shadow texts dropped (inference)', [
+        target(`sum by (reason) (${rate(inf(I.shadowDroppedTextsTotal.name))})`, '{{reason}}'),
+      ], { unit: 'short', min: 0, description: 'Texts the shadow did not score: its queue was full (the shadow is slower than the traffic), it failed, or a reload removed it.' }),
+    )
+    .withPanel(
+      statPanel('Models loaded', [
+        target(`count by (model_version, role) (${ex(E.modelLoadedInfo.name)})`, '{{role}} {{model_version}} (exporter: workers)'),
+        target(`count by (model_version, role) (${inf(I.inferenceModelLoadedInfo.name)})`, '{{role}} {{model_version}} (inference)', 'B'),
+      ], { w: 12, h: 6, description: 'What the workers hold: current (answers), previous (for a rollback, kept in memory) and shadow.' }),
+    )
+    .withPanel(
+      statPanel('Reloads and rollbacks (24h)', [
+        target(`sum by (action, outcome) (increase(${inf(I.modelReloadsTotal.name)}[24h]))`, '{{action}} {{outcome}}'),
+      ], { w: 12, h: 6, description: 'POST /admin/reload, /admin/rollback and SIGHUP, by outcome (refused: the file failed validation, or nothing to roll back to).' }),
+    );
+
   // --- event channel and exporter ---
   b.withRow(row('Event channel and exporter'))
     .withPanel(
