@@ -428,6 +428,11 @@ export function buildDashboard(): dashboard.Dashboard {
       ], { w: 12, h: 6, description: 'What the workers hold: current (answers), previous (for a rollback, kept in memory) and shadow.' }),
     )
     .withPanel(
+      statPanel('Held-out accuracy by domain (model cards)', [
+        target(`max by (model_version, domain) (${ex(E.modelDomainAccuracy.name)})`, '{{model_version}} {{domain}}'),
+      ], { unit: 'percentunit', w: 12, h: 6, description: 'Test accuracy per evaluation domain from the card of each model version the workers serve.' }),
+    )
+    .withPanel(
       statPanel('Reloads and rollbacks (24h)', [
         target(`sum by (action, outcome) (increase(${inf(I.modelReloadsTotal.name)}[24h]))`, '{{action}} {{outcome}}'),
       ], { w: 12, h: 6, description: 'POST /admin/reload, /admin/rollback and SIGHUP, by outcome (refused: the file failed validation, or nothing to roll back to).' }),
