@@ -39,7 +39,7 @@ export function renderMarkdown(r: BenchResults): string {
       '| server | req/s | per server CPU-s | p50 ms | p99 ms | non-2xx | errors |', '|---|---|---|---|---|---|---|',
     );
     for (const [k, s] of Object.entries(r.series) as Array<[string, RoundSeries]>) {
-      out.push(`| ${SERIES_NAMES[k] ?? k} | ${sp(s.rps, n0)} | ${sp(s.perCpuSecond, n0)} | ${sp(s.p50Ms, f2)} | ${sp(s.p99Ms, f2)} | ${s.non2xx} | ${s.errors} |`);
+      out.push(`| ${SERIES_NAMES[k] ?? k.replace(/^variant:/, '/predict, variant ')} | ${sp(s.rps, n0)} | ${sp(s.perCpuSecond, n0)} | ${sp(s.p50Ms, f2)} | ${sp(s.p99Ms, f2)} | ${s.non2xx} | ${s.errors} |`);
     }
     out.push('');
     if (r.rounds) out.push(`Order per round: ${r.rounds.map((o, i) => `#${i + 1} ${o.join(', ')}`).join('; ')}.`, '');
@@ -51,6 +51,10 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(`| /predict / design limit, req/s | ${sp(d.ratio, x2)} |`);
     out.push(`| the same, per server CPU-second | ${sp(d.ratioPerCpuSecond, x2)} |`);
     out.push(`| /predict p99 / design limit p99 | ${sp(d.p99Ratio, x2)} |`);
+  }
+  for (const v of r.variants ?? []) {
+    const what = v.root ? `build ${v.root}` : Object.entries(v.env).map(([k, val]) => `${k}=${val}`).join(' ');
+    out.push(`| variant ${v.label} (${what}) / /predict: req/s; per CPU-s; p99 | ${sp(v.ratio, x2)}; ${sp(v.ratioPerCpuSecond, x2)}; ${sp(v.p99Ratio, x2)} |`);
   }
   if (r.modelCost) {
     out.push(`| design limit, bundled model / reference model, req/s | ${sp(r.modelCost.ratio, x2)} |`);

@@ -35,7 +35,20 @@ export interface BenchOptions {
   only: ScenarioName[];
   /** An older model file: the design limit runs on it too, for "bundled model vs that one". */
   referenceModel?: string;
+  /** More /predict servers in the rounds (A/B of a cut): other settings or another build. */
+  variants: Variant[];
   out: string;
+}
+
+/**
+ * An extra inference in the alternating rounds, compared with /predict (events on) round by round:
+ * the same build with other environment variables, or another build (`root` holds its dist/, with
+ * models/, package.json and node_modules beside it, e.g. symlinks into the repo).
+ */
+export interface Variant {
+  label: string;
+  env: Record<string, string>;
+  root?: string;
 }
 
 export interface Run extends LoadResult {
@@ -94,7 +107,9 @@ export interface BenchResults {
   startup?: { bareMs: number; limitMs: number; exporterMs: number; inference1Ms: number; inference2Ms: number; ratioInference1VsBare: number };
   /** Per round, in the order they ran (the order rotates). */
   rounds?: string[][];
-  series?: Partial<Record<'bare' | 'limit' | 'limitReference' | 'predict' | 'predictEventsOff', RoundSeries>>;
+  series?: Partial<Record<'bare' | 'limit' | 'limitReference' | 'predict' | 'predictEventsOff', RoundSeries>> & Record<string, RoundSeries>;
+  /** Each --variant over /predict (events on), per round. */
+  variants?: Array<{ label: string; env: Record<string, string>; root?: string; ratio: Spread; ratioPerCpuSecond: Spread; p99Ratio: Spread }>;
   /** /predict (events on) over the design limit, per round. */
   designLimit?: { ratio: Spread; ratioPerCpuSecond: Spread; p99Ratio: Spread; non2xx: number };
   /** The design limit with the bundled model over the same with --reference-model, per round. */
@@ -260,29 +275,39 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       log(`start-up: bare ${bare!.readyMs.toFixed(0)} ms, design limit ${limit!.readyMs.toFixed(0)} ms, exporter ${exporter.readyMs.toFixed(0)} ms, inference ${inf.readyMs.toFixed(0)} ms, 2 workers ${inf2!.readyMs.toFixed(0)} ms`);
     }
     const wInf = [{ name: 'inference', pid: inf.pid }, { name: 'exporter', pid: exporter.pid }];
+    const variantSvcs: Service[] = [];
+    for (const [i, v] of o.variants.entries()) {
+      const script = v.root ? join(v.root, 'dist', 'services', 'inference', 'src', 'main.js') : SCRIPTS.inference;
+      variantSvcs.push(await seq(() => start(`inference-variant-${i + 1}`, script, inferenceEnv(v.env))));
+    }
 
     // The alternating rounds: every server of the single-text comparison once per round, the order
     // rotated from round to round, so a burst of load from another process, or a slow drift,
     // skews one round's ratio and not always the same side.
-    type Side = { key: keyof NonNullable<BenchResults['series']>; label: string; svc: Service; watch: { name: string; pid: number }[] };
+    type Side = { key: string; label: string; svc: Service; watch: { name: string; pid: number }[] };
     const sides: Side[] = [];
     if (bare && (want('bare') || want('predict'))) sides.push({ key: 'bare', label: 'bare', svc: bare, watch: [{ name: 'bare', pid: bare.pid }] });
     if (limit && (want('limit') || want('predict'))) sides.push({ key: 'limit', label: 'design limit', svc: limit, watch: [{ name: 'limit', pid: limit.pid }] });
     if (limitRef) sides.push({ key: 'limitReference', label: 'design limit, reference model', svc: limitRef, watch: [{ name: 'limit-reference', pid: limitRef.pid }] });
     if (want('predict') || want('events')) sides.push({ key: 'predict', label: 'predict 200c 1w events on', svc: inf, watch: wInf });
     if (infOff) sides.push({ key: 'predictEventsOff', label: 'predict 200c 1w events off', svc: infOff, watch: [{ name: 'inference-events-off', pid: infOff.pid }] });
+    // Variants share the exporter with /predict, as the deployed service does.
+    o.variants.forEach((v, i) => {
+      const svc = variantSvcs[i]!;
+      sides.push({ key: `variant:${v.label}`, label: `predict 200c 1w variant ${v.label}`, svc, watch: [{ name: `inference-variant-${i + 1}`, pid: svc.pid }, { name: 'exporter', pid: exporter.pid }] });
+    });
 
     // Warm-up: JIT, onnxruntime arenas, keep-alive sockets; not recorded.
     if (!o.quick) for (const s of sides) await runLoad({ url: s.svc.url, path: '/predict', body: body200, connections: o.connections, seconds: 2, watch: [] });
 
-    const byKey = new Map<Side['key'], Run[]>(sides.map((s) => [s.key, []]));
+    const byKey = new Map<string, Run[]>(sides.map((s) => [s.key, []]));
     res.rounds = [];
     for (let i = 0; i < o.rounds; i++) {
       const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
       res.rounds.push(order.map((s) => s.label));
       for (const s of order) byKey.get(s.key)!.push(await load(`${s.label} #${i + 1}`, s.svc.url, body200, s.watch));
     }
-    const got = (k: Side['key']): Run[] => byKey.get(k) ?? [];
+    const got = (k: string): Run[] => byKey.get(k) ?? [];
     if (sides.length > 0) {
       res.loadCommand = runs[runs.length - 1]!.command.replace(/http:\/\/\S+/, 'http://127.0.0.1:PORT/predict');
       res.series = Object.fromEntries(sides.map((s) => [s.key, series(got(s.key))]));
@@ -307,6 +332,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
         ratioPerCpuSecond: ratios(on, got('bare'), perCpu),
         ...(got('limit').length > 0 ? { limitVsBare: ratios(got('limit'), got('bare'), rps) } : {}),
       };
+    }
+    if (o.variants.length > 0 && on.length > 0) {
+      res.variants = o.variants.map((v) => {
+        const vr = got(`variant:${v.label}`);
+        return { ...v, ratio: ratios(vr, on, rps), ratioPerCpuSecond: ratios(vr, on, perCpu), p99Ratio: ratios(vr, on, (r) => r.latencyMs.p99) };
+      });
     }
     const off = got('predictEventsOff');
     if (on.length > 0 && off.length > 0) {
@@ -411,7 +442,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     finishedAt: new Date().toISOString(),
     environment: env,
     loadAverageEnd: environment().loadAverageStart,
-    options: { quick: o.quick, duration: o.duration, connections: o.connections, rounds: o.rounds, only: o.only, ...(o.referenceModel ? { referenceModel: o.referenceModel } : {}) },
+    options: { quick: o.quick, duration: o.duration, connections: o.connections, rounds: o.rounds, only: o.only, ...(o.referenceModel ? { referenceModel: o.referenceModel } : {}), variants: o.variants },
     runs,
     ...res,
     rss: { inferenceMaxBytes: Math.max(0, ...rssInference.filter(Number.isFinite)), exporterMaxBytes: Math.max(0, ...rssExporter.filter(Number.isFinite)) },
@@ -429,10 +460,22 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--connections <n>', 'wrk connections', Number, 16)
     .option('--rounds <n>', 'alternating rounds (bare, design limit, /predict events on and off)', Number)
     .option('--reference-model <file>', 'also run the design limit on this model file (the model-cost bar)')
+    .option('--variant <label:K=V,...|label@root>', 'another /predict in the rounds (repeatable): other env, or the build under root/dist', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--only <scenarios>', `comma-separated subset of ${SCENARIOS.join(',')}`).argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)))
     .option('--out <dir>', 'where latest.json and latest.md go', join(ROOT, 'bench', 'results'))
     .parse(argv);
-  const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; referenceModel?: string; out: string }>();
+  const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; referenceModel?: string; variant: string[]; out: string }>();
+  const variants = opts.variant.map((spec): Variant => {
+    const build = /^([\w.+-]+)@(.+)$/.exec(spec);
+    if (build) {
+      const root = resolve(build[2]!);
+      if (!existsSync(join(root, 'dist', 'services', 'inference', 'src', 'main.js'))) cmd.error(`--variant ${spec}: no dist/services/inference/src/main.js under ${root}`);
+      return { label: build[1]!, env: {}, root };
+    }
+    const withEnv = /^([\w.+-]+):((?:[A-Z_][A-Z0-9_]*=[^,]*)(?:,[A-Z_][A-Z0-9_]*=[^,]*)*)$/.exec(spec);
+    if (!withEnv) return cmd.error(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE] or label@dir`);
+    return { label: withEnv[1]!, env: Object.fromEntries(withEnv[2]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
+  });
   const only = (opts.only ?? []) as ScenarioName[];
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) cmd.error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
   // wrk runs whole seconds: the smoke mode's runs take 1 s each.
@@ -440,7 +483,7 @@ function parseOptions(argv: string[]): BenchOptions {
   const rounds = opts.rounds ?? (opts.quick ? 1 : 4);
   if (!(duration > 0) || !(opts.connections >= 1) || !(rounds >= 1)) cmd.error('--duration, --connections and --rounds must be positive');
   if (opts.referenceModel !== undefined && !existsSync(opts.referenceModel)) cmd.error(`--reference-model: no file ${opts.referenceModel}`);
-  return { quick: opts.quick, duration, connections: opts.connections, rounds, only, ...(opts.referenceModel ? { referenceModel: resolve(opts.referenceModel) } : {}), out: opts.out };
+  return { quick: opts.quick, duration, connections: opts.connections, rounds, only, ...(opts.referenceModel ? { referenceModel: resolve(opts.referenceModel) } : {}), variants, out: opts.out };
 }
 
 async function main(): Promise<void> {
