@@ -140,6 +140,8 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
     return exitWith(logger, 1);
   }
   logger.info({ url, model_version: model.version }, opts.clustered ? 'worker ready' : 'ready');
+  // Launchers and supervisors wait for this line: not a batch window later.
+  logger.flush();
   link?.notifyReady(url);
 
   installShutdown(app, models, logger, config, link, publisher, events.flushTimeoutMs);

@@ -122,6 +122,7 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
         if (!announced && [...slots.values()].every((s) => s.everReady)) {
           announced = true;
           logger.info({ url: msg.url, workers: slots.size }, 'ready');
+          logger.flush();
         } else if (replaced) {
           logger.info({ slot: slot.id, pid: worker.process.pid }, 'replacement worker ready');
         }
