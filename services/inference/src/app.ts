@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { REPO_ROOT } from '../../../shared/paths.js';
@@ -16,6 +16,7 @@ import type { InferenceContext } from './context.js';
 import type { ClusterLink } from './cluster/link.js';
 import { FeedbackStore } from './feedback-store.js';
 import { createIdSource, isSafeRequestId, type IdSource } from './ids.js';
+import { lazyChildLoggerFactory } from './logger.js';
 import { createProcessRegistry } from './metrics.js';
 import { createPredictor } from './predictor.js';
 import { CaptureWriter, registerCaptureMetrics } from './capture/writer.js';
@@ -97,7 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const registry = deps.registry ?? createProcessRegistry(config.workerId);
 
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    ...(deps.logger
+      ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger, childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'] }
+      : { logger: false }),
     // The access-log plugin writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     requestIdHeader: false,
