@@ -12,6 +12,10 @@ import { ERROR_CODES } from '../../shared/error-codes.js';
 import { CHANNEL_EVENT_TYPES, EVENT_ROUTES, MALFORMED_REASONS, MODEL_VERSION_PATTERN } from '../../shared/events.js';
 import { encodeRequest, mapLimit, rawExchange } from '../helpers/fuzz-http.js';
 import { scrape, type Sample } from '../helpers/fuzz-prom.js';
+import { CAPTURE_DROP_REASONS, CAPTURE_RECORD_TYPES } from '../../services/inference/src/capture/writer.js';
+import { DRIFT_SIGNALS } from '../../shared/drift-reference.js';
+import { DOMAINS } from '../../shared/model-card.js';
+import { MODEL_ROLES } from '../../services/inference/src/model-holder.js';
 import { makeScratch, startExporter, startInference, waitForDelivery } from '../helpers/fuzz-stack.js';
 
 const MARK = 'INJ3CT';
@@ -30,8 +34,20 @@ const ALLOWED: Record<string, (v: string, metric: string) => boolean> = {
   predicted: (v) => v === 'spam' || v === 'ham',
   actual: (v) => v === 'spam' || v === 'ham',
   // Channel event types; prom-client's handle and resource kinds on its nodejs_* gauges.
-  type: (v, metric) => (CHANNEL_EVENT_TYPES as readonly string[]).includes(v) || (metric.startsWith('nodejs_') && /^[A-Za-z]+$/.test(v)),
-  reason: (v) => (MALFORMED_REASONS as readonly string[]).includes(v) || ['queue_full', 'disconnected', 'unacknowledged', 'shutdown', 'oversized'].includes(v),
+  type: (v, metric) =>
+    (CHANNEL_EVENT_TYPES as readonly string[]).includes(v) ||
+    (metric.startsWith('nodejs_') && /^[A-Za-z]+$/.test(v)) ||
+    (metric.startsWith('spam_detector_capture_') && (CAPTURE_RECORD_TYPES as readonly string[]).includes(v)),
+  reason: (v) =>
+    (MALFORMED_REASONS as readonly string[]).includes(v) ||
+    ['queue_full', 'disconnected', 'unacknowledged', 'shutdown', 'oversized'].includes(v) ||
+    (CAPTURE_DROP_REASONS as readonly string[]).includes(v),
+  // Drift: the signal and which distribution a mean is of.
+  signal: (v) => (DRIFT_SIGNALS as readonly string[]).includes(v),
+  source: (v) => v === 'reference' || v === 'live',
+  // Held-out figures per evaluation domain (model card); the role of a loaded model.
+  domain: (v) => (DOMAINS as readonly string[]).includes(v),
+  role: (v) => (MODEL_ROLES as readonly string[]).includes(v),
   collector: (v) => /^[a-z]+$/.test(v),
   mountpoint: (v) => v.startsWith('/') && !v.includes(MARK),
   le: (v) => v === '+Inf' || Number.isFinite(Number(v)),
