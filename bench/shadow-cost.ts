@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const rounds = arg('rounds', 4);
   const seconds = arg('seconds', 8);
   const dir = mkdtempSync(join(tmpdir(), 'shadow-cost-'));
-  const common = { INFERENCE_PORT: '0', WORKERS: '1', EVENTS_ENABLED: 'false', LOG_LEVEL: 'warn', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' };
+  const common = { INFERENCE_PORT: '0', WORKERS: '1', EVENTS_ENABLED: 'false', LOG_LEVEL: 'info', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' };
   const plain = await startService('no-shadow', SCRIPTS.inference, common, dir);
   const shadow = await startService('shadow', SCRIPTS.inference, { ...common, SHADOW_MODEL_PATH: shadowFile(dir) }, dir);
   const body = JSON.stringify({ text: benchTexts().text200 });
