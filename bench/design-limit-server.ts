@@ -30,7 +30,7 @@ let running = false;
 function schedule(): void {
   if (scheduled || running || queue.length === 0) return;
   scheduled = true;
-  setImmediate(flush);
+  setImmediate(() => void flush());
 }
 
 async function flush(): Promise<void> {

@@ -83,7 +83,7 @@ export function summarise(profile: CpuProfile, skipMs = 0, top = 25): { function
   const rank = (m: Map<string, number>): SelfTime[] =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms, share: ms / total }));
   const callers = new Map<string, SelfTime[]>();
-  for (const f of rank(fn).slice(0, 8)) callers.set(f.name, rank(callerMs.get(f.name) ?? new Map()).slice(0, 3));
+  for (const f of rank(fn).slice(0, 8)) callers.set(f.name, rank(callerMs.get(f.name) ?? new Map<string, number>()).slice(0, 3));
   return { functions: rank(fn), owners: rank(own), totalMs: total, callers };
 }
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const exporter = await startService('exporter', SCRIPTS.exporter, { EXPORTER_PORT: '0', EVENTS_SOCKET: socket }, dir);
   const inf = await startService('inference', SCRIPTS.inference, { INFERENCE_PORT: '0', EVENTS_SOCKET: socket, WORKERS: '1' }, dir, ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const readyAt = performance.now();
-  let skipMs = 0;
+  let skipMs: number;
   try {
     await runLoad({ url: inf.url, path: '/predict', body, connections: o.connections, seconds: 2, watch: [] });
     skipMs = inf.readyMs + (performance.now() - readyAt);

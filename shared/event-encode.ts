@@ -72,6 +72,7 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', '
 /** A JSON string literal in pure ASCII. */
 export function jsonAscii(s: string): string {
   const json = JSON.stringify(s);
+  // eslint-disable-next-line no-control-regex -- everything outside ASCII, which starts at NUL
   return /[^\x00-\x7f]/.test(json) ? json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
 

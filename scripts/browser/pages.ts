@@ -47,6 +47,7 @@ export async function predictInDocs(page: Page, inferenceUrl: string, text: stri
   // (Runs in the page; this project compiles without the DOM lib, hence globalThis.)
   const pageBox = (el: { getBoundingClientRect(): { top: number; bottom: number } }): { top: number; bottom: number } => {
     const r = el.getBoundingClientRect();
+    // eslint-disable-next-line no-restricted-syntax -- runs in the page, where globalThis is the window (no DOM lib here)
     const scrollY = (globalThis as unknown as { scrollY: number }).scrollY;
     return { top: r.top + scrollY, bottom: r.bottom + scrollY };
   };
@@ -89,11 +90,14 @@ export async function openReport(page: Page, inferenceUrl: string): Promise<Repo
   const res = await page.goto(new URL('/model/report', inferenceUrl).href, { waitUntil: 'load' });
   const status = res?.status() ?? 0;
   if (status !== 200) return { status, title: '', charts: [] };
+  // The callback runs in the browser; this project compiles without the DOM lib, so its element type is unknown here.
+  /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
   const charts = await page.locator('svg:not(svg svg)').evaluateAll((svgs) =>
     svgs.map((svg) => {
       const box = svg.getBoundingClientRect();
       return { width: box.width, height: box.height, shapes: svg.querySelectorAll('path, rect, line, text, circle').length };
     }),
   );
+  /* eslint-enable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
   return { status, title: await page.title(), charts };
 }

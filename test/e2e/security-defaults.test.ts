@@ -189,7 +189,7 @@ t.test('prometheus.yml: its commented authorization blocks scrape services that 
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
 
   const committed = readFileSync(PROMETHEUS_CONFIG, 'utf8');
-  const commented = /^( +)# (authorization:|  type: Bearer|  credentials_file: .*)$/gm;
+  const commented = /^( +)# (authorization:| {2}type: Bearer| {2}credentials_file: .*)$/gm;
   t.equal(committed.match(commented)?.length, 6, 'an authorization block (3 lines) under each of the two jobs');
   const configFor = (withToken: boolean): string => {
     interface Job { job_name: string; static_configs: unknown; authorization?: { credentials_file?: string } }

@@ -138,8 +138,8 @@ export async function waitReady(url: string, tally: Tally, timeoutMs = 60_000): 
   // Both workers of a cluster must be past it: ask until several answers in a row are 200.
   while (okInARow < 10) {
     if (Date.now() > deadline) throw new Error(`${url}/ready did not stay 200 within ${timeoutMs} ms`);
-    let status = 0;
-    let body: unknown = null;
+    let status: number;
+    let body: unknown;
     try {
       const res = await fetch(`${url}/ready`);
       status = res.status;

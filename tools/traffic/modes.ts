@@ -134,6 +134,7 @@ export function resolveSettings(mode: Mode, given: Partial<Settings>): Settings 
   if (preset.durationS !== undefined || given.durationS !== undefined) delete base.count;
   const out: Settings = { ...base, ...preset };
   for (const [key, value] of Object.entries(given)) {
+    // eslint-disable-next-line no-restricted-syntax -- `given` is a Partial<Settings>: its keys and values are the Settings' own
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;

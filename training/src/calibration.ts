@@ -51,10 +51,7 @@ export function fitPlatt(z: ArrayLike<number>, labels: readonly Label[]): { a: n
     }
     a += step * da;
     b += step * db;
-    if (f - next < 1e-12 * Math.max(1, Math.abs(f))) {
-      f = next;
-      break;
-    }
+    if (f - next < 1e-12 * Math.max(1, Math.abs(f))) break;
     f = next;
   }
   return { a, b };

@@ -6,8 +6,11 @@ export function evaluate(labels: readonly Label[], spamProbabilities: ArrayLike<
   let tp = 0, fp = 0, tn = 0, fn = 0;
   labels.forEach((label, i) => {
     const predictedSpam = spamProbabilities[i]! >= threshold;
-    if (label === 'spam') predictedSpam ? tp++ : fn++;
-    else predictedSpam ? fp++ : tn++;
+    if (label === 'spam') {
+      if (predictedSpam) tp++;
+      else fn++;
+    } else if (predictedSpam) fp++;
+    else tn++;
   });
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn);

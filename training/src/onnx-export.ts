@@ -25,7 +25,7 @@ import {
 import type { ModelCard } from '../../shared/model-card.js';
 import { BIGRAM_SEPARATOR, CHAR_BOUNDARY, SPACE_CHAR_CLASS, WORD_TOKEN_PATTERN } from '../../shared/model-text.js';
 import type { LinearTextModel } from './linear-model.js';
-import { A, attr, encodeModel, node, T, tensor, type INodeProto, type ITensorProto } from './onnx-build.js';
+import { attr, encodeModel, node, T, tensor, type INodeProto, type ITensorProto } from './onnx-build.js';
 
 export { OPSET_IMPORTS } from './onnx-build.js';
 /** Pads the word Tokenizer's rows; never a word token. */

@@ -148,6 +148,8 @@ export function contactPointsFile(): Record<string, unknown> {
       {
         orgId: ORG_ID,
         name: cp.name,
+        // The SDK types a contact point's settings as any: they are the object given to .settings() above.
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
         receivers: [{ uid: cp.uid, type: cp.type, settings: cp.settings, disableResolveMessage: cp.disableResolveMessage }],
       },
     ],

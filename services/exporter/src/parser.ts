@@ -99,14 +99,14 @@ export class FrameParser {
       case 'feedback':
         // Version 2 data events carry no identity: the connection's hello does.
         return (v === 2 ? feedbackModelsValid(f) : this.identityValid(f) && isShortString(f.model_version)) && isLabel(f.predicted) && isLabel(f.actual)
-          ? (f as unknown as ChannelEvent)
+          ? asEvent(f)
           : 'invalid_field';
       case 'shadow':
         return v === 2 &&
           typeof f.model_version === 'string' &&
           MODEL_VERSION_PATTERN.test(f.model_version) &&
           shadowPredictionsValid(f.predictions)
-          ? (f as unknown as ChannelEvent)
+          ? asEvent(f)
           : 'invalid_field';
       case 'hello':
         if (
@@ -128,14 +128,14 @@ export class FrameParser {
           if (reference === undefined) delete f.reference;
           else f.reference = reference;
         }
-        return f as unknown as ChannelEvent;
+        return asEvent(f);
       case 'stats':
         return this.identityValid(f) &&
           isCount(f.active_connections) &&
           isCount(f.in_flight_requests) &&
           typeof f.ready === 'boolean' &&
           booksValid(f)
-          ? (f as unknown as ChannelEvent)
+          ? asEvent(f)
           : 'invalid_field';
       default:
         return typeof f.type === 'string' ? 'unknown_type' : 'invalid_field';
@@ -156,7 +156,7 @@ export class FrameParser {
     if (f.inference_us !== undefined && !isCount(f.inference_us)) return 'invalid_field';
     if (!predictionsValid(f.predictions, confidencePpmValid)) return 'invalid_field';
     if (!optionalVersion(f.model_version)) return 'invalid_field';
-    return f as unknown as ChannelEvent;
+    return asEvent(f);
   }
 
   private requestV1(f: Obj): ChannelEvent | MalformedReason {
@@ -164,7 +164,7 @@ export class FrameParser {
     if (!this.requestCommon(f) || !isNonNegative(f.latency_s)) return 'invalid_field';
     if (f.inference_s !== undefined && !isNonNegative(f.inference_s)) return 'invalid_field';
     if (!predictionsValid(f.predictions, confidenceUnitValid)) return 'invalid_field';
-    return f as unknown as ChannelEvent;
+    return asEvent(f);
   }
 }
 
@@ -200,4 +200,10 @@ function shadowPredictionsValid(p: unknown): boolean {
     if (typeof x !== 'object' || x === null || !isLabel(x.label) || !isPpm(x.confidence_ppm) || typeof x.agree !== 'boolean') return false;
   }
   return true;
+}
+
+/** A frame that passed the field-by-field checks of its type is the event that type names. */
+function asEvent(f: Obj): ChannelEvent {
+  // eslint-disable-next-line no-restricted-syntax -- the checks above are the type guard
+  return f as unknown as ChannelEvent;
 }

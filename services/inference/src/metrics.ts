@@ -15,7 +15,7 @@ export function createProcessRegistry(workerId: string): Registry {
   registry.setDefaultLabels({ worker: workerId });
   collectDefaultMetrics({ register: registry });
   for (const metric of registry.getMetricsAsArray()) {
-    const { name } = metric as unknown as { name: string };
+    const { name } = metric;
     if (metric instanceof Gauge && name.endsWith('_total')) registry.removeSingleMetric(name);
   }
   return registry;

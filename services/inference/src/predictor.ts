@@ -47,7 +47,7 @@ export interface PredictorOptions {
 interface Job {
   texts: string[];
   resolve(result: { scored: ScoredBatch; offset: number }): void;
-  reject(err: unknown): void;
+  reject: (err: unknown) => void;
 }
 
 export function createPredictor(models: ModelHolder, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
@@ -60,7 +60,7 @@ export function createPredictor(models: ModelHolder, ids: IdSource, store: Feedb
   const schedule = (): void => {
     if (flushScheduled || running || queue.length === 0) return;
     flushScheduled = true;
-    setImmediate(flush);
+    setImmediate(() => void flush());
   };
 
   async function flush(): Promise<void> {
@@ -111,8 +111,8 @@ export function createPredictor(models: ModelHolder, ids: IdSource, store: Feedb
       const { prediction, version, serial, maxTextChars: maxChars } = batch;
       const n = texts.length;
       const ms = prediction.inferenceSeconds * 1000;
-      const items: ApiPrediction[] = new Array(n);
-      const summaries: PredictionSummary[] = new Array(n);
+      const items = new Array<ApiPrediction>(n);
+      const summaries = new Array<PredictionSummary>(n);
       for (let i = 0; i < n; i++) {
         const spam = prediction.spamProbabilities[offset + i]!;
         const ham = 1 - spam;

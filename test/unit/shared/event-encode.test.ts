@@ -44,7 +44,7 @@ function parseOk(line: string): ChannelEvent {
   return r;
 }
 
-t.test('request frames round-trip through the exporter parser with their values', async (t) => {
+t.test('request frames round-trip through the exporter parser with their values', async () => {
   const enc = new EventEncoder({ worker: 'w-1', pid: 4242 }, 'tfidf-lr-abc');
   fc.assert(
     fc.property(requestArb, (f) => {
@@ -263,7 +263,7 @@ function collect(maxChars = MAX_FRAME_BYTES): { splitter: LineSplitter; lines: s
   return { splitter, lines, oversized: () => oversized };
 }
 
-t.test('framing: any chunking of a stream yields the same lines, UTF-8 included', async (t) => {
+t.test('framing: any chunking of a stream yields the same lines, UTF-8 included', async () => {
   fc.assert(
     fc.property(
       fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).map((s) => s.replace(/\n/g, ' ')), { minLength: 1, maxLength: 30 }),

@@ -79,6 +79,7 @@ abstract class Vector {
   registerIn(registry: Registry): this {
     // The Registry only calls get() (and reset() on resetMetrics); its type lists prom-client's
     // own classes, hence the cast.
+    // eslint-disable-next-line no-restricted-syntax -- the Registry reads only get() and reset(), which this implements
     registry.registerMetric(this as unknown as Metric);
     return this;
   }

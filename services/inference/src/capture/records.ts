@@ -56,9 +56,11 @@ export function decodeRecord(line: string): CaptureRecord | undefined {
   if (typeof r.id !== 'string' || typeof r.ts !== 'string') return undefined;
   if (r.type === 'prediction') {
     return typeof r.text === 'string' && typeof r.model_version === 'string' && typeof r.probability === 'number' && isLabel(r.predicted)
-      ? (r as unknown as PredictionRecord)
+      ? // eslint-disable-next-line no-restricted-syntax -- every field checked on the line above
+        (r as unknown as PredictionRecord)
       : undefined;
   }
+  // eslint-disable-next-line no-restricted-syntax -- id, ts and label checked above
   if (r.type === 'feedback') return isLabel(r.label) ? (r as unknown as FeedbackRecord) : undefined;
   return undefined;
 }

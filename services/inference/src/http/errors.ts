@@ -91,7 +91,7 @@ export function classifyValidation(errors: readonly AjvErrorLike[]): { code: Err
 export function classifyError(error: FastifyError | ApiError | Error): { code: ErrorCode; message: string } {
   if (error instanceof ApiError) return { code: error.code, message: error.message };
   const fe = error as FastifyError;
-  if (fe.validation) return classifyValidation(fe.validation as unknown as AjvErrorLike[]);
+  if (fe.validation) return classifyValidation(fe.validation);
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { code: 'INVALID_JSON', message: ERROR_CODES.INVALID_JSON.message };

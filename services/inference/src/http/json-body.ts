@@ -68,7 +68,7 @@ export const strictJsonPlugin = fp<StrictJsonOptions>(
         done(new ApiError('INVALID_JSON', `Request body nests deeper than ${maxDepth} levels`), undefined);
         return;
       }
-      parseJson(request, text, done);
+      void parseJson(request, text, done);
     });
   },
   { name: 'strict-json', fastify: '5.x' },

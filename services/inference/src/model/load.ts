@@ -139,7 +139,7 @@ class OrtSpamModel implements SpamModel {
     if (!(probabilities instanceof Float32Array) || probabilities.length !== texts.length) {
       throw new Error(`model output "${MODEL_OUTPUT_SPAM_PROBABILITY}" is not one float per text`);
     }
-    const labels: Label[] = new Array(texts.length);
+    const labels = new Array<Label>(texts.length);
     for (let i = 0; i < texts.length; i++) labels[i] = probabilities[i]! >= this.threshold ? 'spam' : 'ham';
     const prediction: Prediction = { labels, spamProbabilities: probabilities, inferenceSeconds };
     if (this.outputs.length > 1) {

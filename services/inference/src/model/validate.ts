@@ -56,7 +56,7 @@ export function decodeModel(bytes: Uint8Array): IModelProto {
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new Error(`not a valid ONNX protobuf (truncated or corrupt?): ${(err as Error).message}`);
+    throw new Error(`not a valid ONNX protobuf (truncated or corrupt?): ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -80,7 +80,7 @@ export function validateModel(model: IModelProto): ValidatedModel {
   }
   const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name ?? ''));
   if (inputs.length !== 1) throw new Error(`the graph must have exactly one input "${MODEL_INPUT}", found ${inputs.length}`);
-  checkValueInfo(inputs[0]!, MODEL_INPUT, T.STRING, 'input');
+  checkValueInfo(inputs[0], MODEL_INPUT, T.STRING, 'input');
   const outputs = new Map((graph.output ?? []).map((o) => [o.name ?? '', o]));
   checkValueInfo(outputs.get(MODEL_OUTPUT_LABEL), MODEL_OUTPUT_LABEL, T.STRING, 'output');
   checkValueInfo(outputs.get(MODEL_OUTPUT_SPAM_PROBABILITY), MODEL_OUTPUT_SPAM_PROBABILITY, T.FLOAT, 'output');

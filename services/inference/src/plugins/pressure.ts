@@ -48,6 +48,7 @@ export const pressurePlugin = fp(
       maxRssBytes: pressure.maxRssBytes,
       sampleInterval: pressure.sampleIntervalMs,
       retryAfter: pressure.retryAfterSeconds,
+      // eslint-disable-next-line no-restricted-syntax -- the typings say void; the plugin sends a non-null return (comment above)
       pressureHandler: onPressure as unknown as FastifyUnderPressureOptions['pressureHandler'],
     });
   },

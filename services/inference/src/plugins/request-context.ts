@@ -53,6 +53,8 @@ export const requestContextPlugin = fp(
     const routes = new RouteMethods();
     app.addHook('onRoute', (route) => routes.add(route.url, route.method));
 
+    // Set per request by the onRequest hook below; null only on the shared prototype.
+    // eslint-disable-next-line no-restricted-syntax -- Fastify wants the decorator's initial value of the property's type
     app.decorateRequest('outcome', null as unknown as RequestOutcome);
 
     const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
