@@ -220,7 +220,7 @@ export class ModelHolder {
   async releaseAll(): Promise<void> {
     this.abort();
     const all = [this.cur, this.prev, this.shad].filter((e): e is Entry => e !== undefined);
-    await Promise.all(all.map((e) => e.model.release?.().catch(() => {})));
+    await Promise.all(all.map(async (e) => e.model.release?.().catch(() => {})));
   }
 
   private entry(model: ServingModel, path: string): Entry {

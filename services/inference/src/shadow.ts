@@ -87,7 +87,7 @@ export class ShadowRunner {
         return;
       }
       const { prediction, version, serial } = scored;
-      const results: ShadowResult[] = new Array(batch.length);
+      const results = new Array<ShadowResult>(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const spam = prediction.spamProbabilities[i]!;
         const label: Label = prediction.labels[i] === 'spam' ? 'spam' : 'ham';

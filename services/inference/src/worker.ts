@@ -91,7 +91,8 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   let admin: ModelAdmin;
   if (link) {
     const l = link;
-    l.serveModelOps(localParticipant(config.workerId, models).run);
+    const participant = localParticipant(config.workerId, models);
+    l.serveModelOps((op) => participant.run(op));
     // Two phases of up to reloadTimeoutMs each, plus the IPC.
     admin = clusterAdmin((action) => l.modelAction(action, 2 * config.reloadTimeoutMs + 5000));
   } else {
