@@ -99,7 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     ...(deps.logger
-      ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger, childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'] }
+      ? // eslint-disable-next-line no-restricted-syntax -- pino's Logger is Fastify's logger at runtime; the lazy factory returns one (logger.ts)
+        { loggerInstance: deps.logger as unknown as FastifyBaseLogger, childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'] }
       : { logger: false }),
     // The access-log plugin writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),

@@ -139,5 +139,6 @@ export class LazyChildLogger {
  */
 export function lazyChildLoggerFactory(logger: Logger, bindings: Record<string, unknown>, opts: ChildLoggerOptions): Logger {
   if (Object.keys(opts).length > 0) return logger.child(bindings, opts);
+  // eslint-disable-next-line no-restricted-syntax -- LazyChildLogger has every method a request logger is called with
   return new LazyChildLogger(logger, bindings) as unknown as Logger;
 }
