@@ -26,6 +26,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnService, type SpawnedService } from '../helpers/spawn.js';
+import { BUNDLED_MODEL_PATH } from '../../shared/paths.js';
+
+const ADMIN_TOKEN = 'monitoring-e2e-admin-token';
 import {
   dashboardQueries,
   findBinary,
@@ -171,13 +174,20 @@ t.test('monitoring stack end to end', async (t) => {
 
   exporter = await spawnService('dist/services/exporter/src/main.js', { env: { ...env, EXPORTER_PORT: '0' } });
   t.comment(`exporter ready at ${elapsed()}`);
-  inference = await spawnService('dist/services/inference/src/main.js', { env: { ...env, INFERENCE_PORT: '0', WORKERS: '2' }, readyTimeoutMs: 60_000 });
+  // A shadow model (the bundled one again) and the admin routes, so the shadow and reload panels have data.
+  inference = await spawnService('dist/services/inference/src/main.js', {
+    env: { ...env, INFERENCE_PORT: '0', WORKERS: '2', SHADOW_MODEL_PATH: BUNDLED_MODEL_PATH, ADMIN_TOKEN },
+    readyTimeoutMs: 60_000,
+  });
   const api = inference.url;
   t.comment(`services ready at ${elapsed()}: inference ${api} (2 workers), exporter ${exporter.url}`);
 
   stack = await startMonitoringStack({ inference: `127.0.0.1:${inference.port}`, exporter: `127.0.0.1:${exporter.port}`, interval: INTERVAL });
   const prom = stack.prometheus.url;
   t.comment(`Prometheus ${prom} and Alertmanager ${stack.alertmanager.url} up, both targets scraped, at ${elapsed()}`);
+
+  const reload = await fetch(`${inference.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  t.comment(`POST /admin/reload: ${reload.status} ${await reload.text()}`);
 
   // One worker dies and is replaced, so the restart counter and per-worker views have data.
   const workers = childPids(inference.pid);

@@ -41,7 +41,9 @@ const ALLOWED: Record<string, (v: string, metric: string) => boolean> = {
   reason: (v) =>
     (MALFORMED_REASONS as readonly string[]).includes(v) ||
     ['queue_full', 'disconnected', 'unacknowledged', 'shutdown', 'oversized'].includes(v) ||
-    (CAPTURE_DROP_REASONS as readonly string[]).includes(v),
+    (CAPTURE_DROP_REASONS as readonly string[]).includes(v) ||
+    // The shadow model's dropped texts.
+    ['no_model', 'error'].includes(v),
   // Drift: the signal and which distribution a mean is of.
   signal: (v) => (DRIFT_SIGNALS as readonly string[]).includes(v),
   source: (v) => v === 'reference' || v === 'live',

@@ -182,10 +182,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   await app.register(modelReportRoutes);
   const publisher = deps.publisher;
+  const shadowDropped = counterFrom(INFERENCE_METRICS.shadowDroppedTextsTotal, registry);
+  // Every reason present from the start (at 0), so rate() sees the first drop and panels have data.
+  for (const reason of ['queue_full', 'no_model', 'error']) shadowDropped.inc({ reason }, 0);
   const shadow = new ShadowRunner(models, context.store, {
     maxQueueTexts: config.shadowQueueMaxTexts,
     batchTexts: SHADOW_BATCH_TEXTS,
-    dropped: counterFrom(INFERENCE_METRICS.shadowDroppedTextsTotal, registry),
+    dropped: shadowDropped,
     sink: publisher ? (version, results) => publisher.publishShadow(version, results) : undefined,
   });
   await app.register(predictRoutes, {
