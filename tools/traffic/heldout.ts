@@ -108,7 +108,7 @@ export async function loadHeldOut(url: string, timeoutMs: number, headers: Heade
   return {
     samples: applyHeaders(samples, headers),
     origin:
-      `held-out test split of ${card.corpus.source.replace(/^npm:/, '')} (seed ${card.split.seed}, ` +
+      `held-out test split of ${SPAM_ASSASSIN_SOURCE.replace(/^npm:/, '')} (seed ${card.split.seed}, ` +
       `${Math.round(card.split.testFraction * 100)}%) of model ${card.version}, card from ${origin === 'target' ? 'the target' : 'models/'}` +
       (headers === 'strip' ? ', headers stripped' : ''),
     cardAccuracy: metrics?.accuracy,
