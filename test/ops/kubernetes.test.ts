@@ -70,7 +70,7 @@ t.test('the validator rejects broken manifests (it is not vacuous)', async (t) =
 });
 
 t.test('prometheusrule.yaml is generated from the rule files and up to date', async (t) => {
-  t.equal(readFileSync(OUTPUT, 'utf8'), renderPrometheusRule(), 'committed file equals a fresh generation (run node dist/scripts/gen-k8s-rules.js)');
+  t.equal(readFileSync(OUTPUT, 'utf8'), renderPrometheusRule(), 'committed file equals a fresh generation (run npm run generate)');
   const generated = find('PrometheusRule') as Manifest & { spec: { groups: unknown[] } };
   const sourceGroups = ruleFiles().flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: unknown[] }).groups);
   t.same(generated.spec.groups, sourceGroups, 'same groups, rules, labels and annotations as the source files');

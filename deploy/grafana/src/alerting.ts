@@ -13,6 +13,7 @@ import * as expr from '@grafana/grafana-foundation-sdk/expr';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import { errorRatePercentExpr, memoryUsagePercentExpr, responseTimeQuantileExpr } from './dashboard.js';
 import { DATASOURCE_UID, FOLDER_TITLE } from './names.js';
+import { THRESHOLDS, percent } from '../../alert-thresholds.js';
 
 const ORG_ID = 1;
 export const CONTACT_POINT = 'spam-detector-webhook';
@@ -33,36 +34,36 @@ interface SeedAlert {
   runbook: string;
 }
 
-/** The seed's three alerts with the seed's thresholds, over fixed 1m windows. */
+/** The seed's three alerts, thresholds from deploy/alert-thresholds.ts, over fixed 1m windows. */
 export const SEED_ALERTS: readonly SeedAlert[] = [
   {
     uid: 'spam-detector-high-error-rate',
     title: 'High Error Rate',
     query: errorRatePercentExpr('1m'),
-    above: 5,
-    for: '1m',
-    severity: 'critical',
-    summary: 'More than 5% of prediction requests fail (percentage over the last minute).',
+    above: percent(THRESHOLDS.errorRatio.value),
+    for: THRESHOLDS.errorRatio.for,
+    severity: THRESHOLDS.errorRatio.severity,
+    summary: `More than ${percent(THRESHOLDS.errorRatio.value)}% of prediction requests fail (percentage over the last minute).`,
     runbook: 'docs/runbooks.md#higherrorrate',
   },
   {
     uid: 'spam-detector-slow-response-time',
     title: 'Slow Response Time',
     query: responseTimeQuantileExpr(0.99, '1m'),
-    above: 0.5,
-    for: '1m',
-    severity: 'warning',
-    summary: '99th percentile prediction latency is above 0.5 s.',
+    above: THRESHOLDS.responseTimeP99Seconds.value,
+    for: THRESHOLDS.responseTimeP99Seconds.for,
+    severity: THRESHOLDS.responseTimeP99Seconds.severity,
+    summary: `99th percentile prediction latency is above ${THRESHOLDS.responseTimeP99Seconds.value} s.`,
     runbook: 'docs/runbooks.md#slowresponsetime',
   },
   {
     uid: 'spam-detector-high-memory-usage',
     title: 'High Memory Usage',
     query: memoryUsagePercentExpr(),
-    above: 80,
-    for: '2m',
-    severity: 'warning',
-    summary: 'Host memory usage is above 80%.',
+    above: percent(THRESHOLDS.memoryUsageRatio.value),
+    for: THRESHOLDS.memoryUsageRatio.for,
+    severity: THRESHOLDS.memoryUsageRatio.severity,
+    summary: `Host memory usage is above ${percent(THRESHOLDS.memoryUsageRatio.value)}%.`,
     runbook: 'docs/runbooks.md#highmemoryusage',
   },
 ];

@@ -20,11 +20,32 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import { EXPORTER_METRICS as E, INFERENCE_METRICS as I } from '../../../shared/metrics.js';
 import { DASHBOARD_TITLE, DASHBOARD_UID } from './names.js';
+import { THRESHOLDS, percent } from '../../alert-thresholds.js';
 
 /** Grafana picks max(4 x scrape interval, step + scrape interval): never fewer than 4 samples. */
 const RI = '$__rate_interval';
 const DS: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' };
 const WORKER = 'worker=~"$worker"';
+
+// Threshold lines and the alert texts in panel descriptions come from the alert thresholds.
+const slow = THRESHOLDS.responseTimeP99Seconds;
+const memory = THRESHOLDS.memoryUsageRatio;
+const errorPercentRed = percent(THRESHOLDS.errorRatio.value);
+/** The error-rate gauge turns yellow here, before HighErrorRate fires (the dashboard's own band, no alert). */
+const ERROR_PERCENT_YELLOW = 2;
+
+/** A rule's `for` ('15m') as a number of minutes. */
+function minuteCount(duration: string): number {
+  const m = /^(\d+)m$/.exec(duration);
+  if (!m) throw new Error(`expected a duration in minutes, got ${duration}`);
+  return Number(m[1]);
+}
+
+/** A rule's `for` in words: '1m' -> '1 minute', '2m' -> '2 minutes'. */
+function minutes(duration: string): string {
+  const n = minuteCount(duration);
+  return `${n} minute${n === 1 ? '' : 's'}`;
+}
 
 /**
  * Template variables, as the monitoring mixins do: the scrape jobs and instances are picked in
@@ -205,13 +226,13 @@ export function buildDashboard(): dashboard.Dashboard {
     .withPanel(
       withId(new gauge.PanelBuilder())
         .title('Error Rate (%)')
-        .description('Share of prediction requests answered non-2xx. Green below 2%, yellow from 2%, red from 5% (the HighErrorRate threshold).')
+        .description(`Share of prediction requests answered non-2xx. Green below ${ERROR_PERCENT_YELLOW}%, yellow from ${ERROR_PERCENT_YELLOW}%, red from ${errorPercentRed}% (the HighErrorRate threshold).`)
         .datasource(DS)
         .gridPos({ x: 0, y: 0, w: 6, h: 5 })
         .unit('percent')
         .min(0)
         .max(20)
-        .thresholds(thresholds([[null, 'green'], [2, 'yellow'], [5, 'red']]))
+        .thresholds(thresholds([[null, 'green'], [ERROR_PERCENT_YELLOW, 'yellow'], [errorPercentRed, 'red']]))
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
         .showThresholdMarkers(true)
         .withTarget(target(errorRatePercentExpr(RI, ex), 'error rate')),
@@ -222,8 +243,8 @@ export function buildDashboard(): dashboard.Dashboard {
       seriesPanel('Response Time - p99', [target(responseTimeQuantileExpr(0.99, RI, ex), 'p99')], {
         unit: 's',
         w: 8,
-        description: 'SlowResponseTime fires when this stays above 0.5 s for 1 minute.',
-      }).thresholds(thresholds([[null, 'green'], [0.5, 'red']])).thresholdsStyle(
+        description: `SlowResponseTime fires when this stays above ${slow.value} s for ${minutes(slow.for)}.`,
+      }).thresholds(thresholds([[null, 'green'], [slow.value, 'red']])).thresholdsStyle(
         new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
       ),
     )
@@ -234,8 +255,8 @@ export function buildDashboard(): dashboard.Dashboard {
         min: 0,
         max: 1,
         w: 6,
-        description: 'HighMemoryUsage fires above 80% for 2 minutes.',
-      }).thresholds(thresholds([[null, 'green'], [0.8, 'red']])).thresholdsStyle(
+        description: `HighMemoryUsage fires above ${percent(memory.value)}% for ${minutes(memory.for)}.`,
+      }).thresholds(thresholds([[null, 'green'], [memory.value, 'red']])).thresholdsStyle(
         new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
       ),
     )
@@ -300,7 +321,7 @@ export function buildDashboard(): dashboard.Dashboard {
         unit: 'percentunit',
         min: 0,
         max: 1,
-        description: 'Share of predictions that are spam, and the share of spam in the training data (recording rule). PredictionDrift fires when the hourly share is more than 0.2 away.',
+        description: `Share of predictions that are spam, and the share of spam in the training data (recording rule). PredictionDrift fires when the hourly share is more than ${THRESHOLDS.spamShareDistance.value} away.`,
       }),
     )
     .withPanel(
@@ -310,7 +331,7 @@ export function buildDashboard(): dashboard.Dashboard {
       ], {
         unit: 'percentunit',
         max: 1,
-        description: 'Correct share of the predictions that received ground truth via POST /feedback over the last hour. LiveAccuracyLow fires 5 points under the card.',
+        description: `Correct share of the predictions that received ground truth via POST /feedback over the last hour. LiveAccuracyLow fires ${percent(THRESHOLDS.liveAccuracyMargin.value)} points under the card.`,
       }),
     )
     .withPanel(seriesPanel('Feedback by predicted and actual label', [target(`sum by (predicted, actual) (${rate(ex(FB))})`, 'predicted {{predicted}}, actual {{actual}}')], { unit: 'reqps' }))
@@ -329,7 +350,9 @@ export function buildDashboard(): dashboard.Dashboard {
     );
 
   // --- drift against the training reference (PSI; reference beside live) ---
-  const psiBands = thresholds([[null, 'green'], [0.1, 'yellow'], [0.25, 'red']]);
+  const moderate = THRESHOLDS.inputPsiModerate;
+  const significant = THRESHOLDS.inputPsiSignificant;
+  const psiBands = thresholds([[null, 'green'], [moderate.value, 'yellow'], [significant.value, 'red']]);
   const bandLines = new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line);
   const mean = (signal: string): prometheus.DataqueryBuilder =>
     target(`max by (source, model_version) (${ex(E.driftSignalMean.name, `signal="${signal}"`)})`, '{{source}} {{model_version}}');
@@ -338,7 +361,7 @@ export function buildDashboard(): dashboard.Dashboard {
       seriesPanel('Drift: PSI by signal', [target(`max by (signal, model_version) (${ex(E.driftPsi.name)})`, '{{signal}} {{model_version}}')], {
         min: 0,
         w: 12,
-        description: 'Population stability index of the most recent DRIFT_WINDOW_TEXTS texts of each model version against its training reference (model card). Under 0.1 stable, 0.1-0.25 moderate shift (InputDrift/ScoreDrift warning after 30m), 0.25 and up significant (critical after 15m).',
+        description: `Population stability index of the most recent DRIFT_WINDOW_TEXTS texts of each model version against its training reference (model card). Under ${moderate.value} stable, ${moderate.value}-${significant.value} moderate shift (InputDrift/ScoreDrift warning after ${moderate.for}), ${significant.value} and up significant (critical after ${significant.for}).`,
       }).thresholds(psiBands).thresholdsStyle(bandLines),
     )
     .withPanel(
@@ -392,7 +415,7 @@ export function buildDashboard(): dashboard.Dashboard {
       ], {
         unit: 'percentunit',
         max: 1,
-        description: 'Share of texts where the shadow model gave the same label as the model that answered. ShadowDisagreementHigh fires when more than 20% disagree for 15 min.',
+        description: `Share of texts where the shadow model gave the same label as the model that answered. ShadowDisagreementHigh fires when more than ${percent(THRESHOLDS.shadowDisagreementRatio.value)}% disagree for ${minuteCount(THRESHOLDS.shadowDisagreementRatio.for)} min.`,
       }),
     )
     .withPanel(
@@ -402,7 +425,7 @@ export function buildDashboard(): dashboard.Dashboard {
       ], {
         unit: 'percentunit',
         max: 1,
-        description: 'Correct share of the predictions that got ground truth (POST /feedback), for the version that answered and for the shadow\'s label on the same prediction ids. ShadowWorseOnFeedback fires 5 points under the primary.',
+        description: `Correct share of the predictions that got ground truth (POST /feedback), for the version that answered and for the shadow's label on the same prediction ids. ShadowWorseOnFeedback fires ${percent(THRESHOLDS.shadowAccuracyMargin.value)} points under the primary.`,
       }),
     )
     .withPanel(

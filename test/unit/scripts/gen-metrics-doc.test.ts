@@ -9,7 +9,7 @@ import { ALL_METRICS } from '../../../shared/metrics.js';
 
 t.test('docs/metrics.md is up to date with shared/metrics.ts', async (t) => {
   const committed = readFileSync(METRICS_DOC_PATH, 'utf8');
-  t.ok(committed === renderMetricsDoc(), 'stale: run `npm run build && node dist/scripts/gen-metrics-doc.js` and commit docs/metrics.md');
+  t.ok(committed === renderMetricsDoc(), 'stale: run `npm run generate` and commit docs/metrics.md');
 });
 
 t.test('every catalogued metric is documented', async (t) => {
