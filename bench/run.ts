@@ -20,7 +20,8 @@ import { benchPipeline, benchSocket } from './exporter-ingest.js';
 import { environment, type Environment } from './environment.js';
 import { runLoad, type LoadResult } from './load.js';
 import { renderMarkdown } from './report.js';
-import { childPids, ROOT, runToCompletion, SCRIPTS, startService, type Service } from './spawn.js';
+import { childPids, runToCompletion, SCRIPTS, startService, type Service } from './spawn.js';
+import { REPO_ROOT } from '../shared/paths.js';
 import { benchTexts } from './texts.js';
 import { evaluateTargets, type TargetCheck } from './targets.js';
 
@@ -462,7 +463,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--reference-model <file>', 'also run the design limit on this model file (the model-cost bar)')
     .option('--variant <label:K=V,...|label@root>', 'another /predict in the rounds (repeatable): other env, or the build under root/dist', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--only <scenarios>', `comma-separated subset of ${SCENARIOS.join(',')}`).argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)))
-    .option('--out <dir>', 'where latest.json and latest.md go', join(ROOT, 'bench', 'results'))
+    .option('--out <dir>', 'where latest.json and latest.md go', join(REPO_ROOT, 'bench', 'results'))
     .parse(argv);
   const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; referenceModel?: string; variant: string[]; out: string }>();
   const variants = opts.variant.map((spec): Variant => {

@@ -8,15 +8,14 @@
  * sends a little traffic so the exporter has something to show, drives the system Chromium
  * through the pages and writes PNGs. The browser test runs captureScreenshots() into a temp dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { nodeFlagsFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
+import { startService as startChild } from './lib/service-process.js';
 import { launchChromium, watchProblems } from './browser/chromium.js';
 import { openLanding, openReport, predictInDocs, type DocsResult, type LandingValues, type ReportResult } from './browser/pages.js';
 
@@ -111,34 +110,9 @@ interface Service {
   stop(): Promise<void>;
 }
 
-function startService(script: string, env: NodeJS.ProcessEnv): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlagsFor(script), join(REPO_ROOT, 'dist', script)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`${script}: no ready line within 60 s`));
-    }, 60_000);
-    void exited.then(() => reject(new Error(`${script} exited before it was ready`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.includes('"ready"')) return;
-      try {
-        const rec = JSON.parse(line) as { msg?: unknown; url?: unknown };
-        if (rec.msg === 'ready' && typeof rec.url === 'string') {
-          clearTimeout(timer);
-          resolveReady({ url: rec.url, stop });
-        }
-      } catch {
-        // not a log record
-      }
-    });
-  });
+async function startService(script: string, env: NodeJS.ProcessEnv): Promise<Service> {
+  const s = await startChild({ script: join('dist', script), execArgv: nodeFlagsFor(script), env, stderr: 'inherit', killOnExit: false, timeoutMs: 60_000 });
+  return { url: s.url, stop: async () => void (await s.stop('SIGTERM', 10_000)) };
 }
 
 /** Enough traffic that the landing page's counters and worker books are not all zero. */

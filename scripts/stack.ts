@@ -11,13 +11,13 @@
  * State lives under .stack/ (Prometheus TSDB, Alertmanager silences, service logs, the event
  * socket), kept between runs; delete the directory to start afresh.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
 import { nodeFlagsFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
+import { spawnNode, waitForReady } from './lib/service-process.js';
 import { startAlertmanager, startPrometheus, waitForTargetsUp, type ManagedProcess } from '../deploy/prometheus/launch.js';
 import { startWebhookReceiver, type WebhookNotification } from '../deploy/alertmanager/webhook-receiver.js';
 
@@ -59,55 +59,12 @@ function addressesFromConfig(): { inference: number; exporter: number; alertmana
 }
 
 /** Starts a compiled service with its log in .stack/logs/<name>.log; resolves on its ready line. */
-function startService(name: string, script: string, env: Record<string, string>): Promise<Stoppable & { child: ChildProcess; url: string }> {
+async function startService(name: string, script: string, env: Record<string, string>): Promise<Stoppable & { child: ChildProcess; url: string }> {
   const logFile = join(STACK_DIR, 'logs', `${name}.log`);
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...nodeFlagsFor(script), join(REPO_ROOT, script)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', log],
-  });
-  return new Promise((resolve, reject) => {
-    let ready = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name}: no ready line within ${READY_TIMEOUT_MS} ms; see ${logFile}`));
-    }, READY_TIMEOUT_MS);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      appendFileSync(logFile, `${line}\n`);
-      if (ready) return;
-      try {
-        const r = JSON.parse(line) as { msg?: string; url?: string };
-        if (r.msg === 'ready' && typeof r.url === 'string') {
-          ready = true;
-          clearTimeout(timer);
-          resolve({
-            name,
-            child,
-            url: r.url,
-            stop: () =>
-              new Promise<void>((res) => {
-                if (child.exitCode !== null || child.signalCode !== null) return res();
-                const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-                child.once('exit', () => {
-                  clearTimeout(kill);
-                  res();
-                });
-                child.kill('SIGTERM');
-              }),
-          });
-        }
-      } catch {
-        // not a JSON log line
-      }
-    });
-    child.once('exit', (code, signal) => {
-      if (ready) return;
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (code ${code}, signal ${signal}) before it was ready; see ${logFile}`));
-    });
-  });
+  const p = spawnNode({ script, execArgv: nodeFlagsFor(script), env: { ...process.env, ...env }, stderr: openSync(logFile, 'a'), killOnExit: false });
+  p.onStdoutLine((line) => appendFileSync(logFile, `${line}\n`));
+  const { url } = await waitForReady(p, { name, timeoutMs: READY_TIMEOUT_MS, details: () => `see ${logFile}` });
+  return { name, child: p.child, url, stop: async () => void (await p.stop('SIGTERM', 15_000)) };
 }
 
 function printNotification(n: WebhookNotification): void {

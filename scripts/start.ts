@@ -29,11 +29,11 @@
  * inference could not run (failed to start, or given up) or a service had to be killed at the
  * stop deadline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { NODE_FLAGS } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
+import { readyUrl, spawnNode } from './lib/service-process.js';
 
 /** The contract's bound, minus a margin for the launcher's own exit. */
 const STOP_DEADLINE_MS = 9_500;
@@ -86,31 +86,25 @@ function newService(name: Name): Service {
 function run(svc: Service): void {
   svc.restartTimer = undefined;
   if (stopping) return;
-  const child = spawn(process.execPath, [...NODE_FLAGS[svc.name], SCRIPTS[svc.name]], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawnNode({ script: SCRIPTS[svc.name], execArgv: NODE_FLAGS[svc.name], env: process.env, killOnExit: false });
+  const child = p.child;
   svc.child = child;
   svc.startedAt = Date.now();
-  svc.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+  svc.exited = p.exited.then(({ code, signal }) => {
     if (svc.child === child) svc.child = undefined;
     onExit(svc, code, signal);
-    resolve();
-  }));
+  });
   let announced = false;
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  p.onStdoutLine((line) => {
     process.stdout.write(`${line}\n`);
     // The service's own ready line (the inference primary's, not a cluster worker's) has a url.
-    if (!announced && line.includes('"msg":"ready"')) {
-      try {
-        const r = JSON.parse(line) as { msg?: unknown; url?: unknown };
-        if (r.msg === 'ready' && typeof r.url === 'string') {
-          announced = true;
-          onReady(svc, r.url);
-        }
-      } catch {
-        // not a JSON record: passed through, nothing else to do
-      }
+    const url = announced ? undefined : readyUrl(line);
+    if (url !== undefined) {
+      announced = true;
+      onReady(svc, url);
     }
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`[${svc.name}] ${line}\n`));
+  p.onStderrLine((line) => process.stderr.write(`[${svc.name}] ${line}\n`));
 }
 
 function onReady(svc: Service, url: string): void {

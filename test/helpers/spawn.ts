@@ -1,14 +1,14 @@
 /**
  * Spawn a compiled service from dist/ and wait for its `"msg":"ready"` log line, which carries the
- * real URL (services start with port 0 in tests). Every child is tracked and killed when the test
- * process exits, so a failing test never leaves a service behind.
+ * real URL (services start with port 0 in tests), through scripts/lib/service-process.ts. Every
+ * child is killed when the test process exits, so a failing test never leaves a service behind.
+ * Tests run the services without the V8 flags of shared/node-flags.ts (Node's defaults).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
+import { REPO_ROOT } from '../../shared/paths.js';
+import { spawnNode, waitForReady, type ExitInfo, type NodeProcess } from '../../scripts/lib/service-process.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT, type ExitInfo };
 
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */
 export function alive(pid: number): boolean {
@@ -29,11 +29,6 @@ export interface SpawnOptions {
   cwd?: string;
   /** How long to wait for the ready line (default 20 s). */
   readyTimeoutMs?: number;
-}
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 export interface SpawnedService {
@@ -60,15 +55,6 @@ export interface RunResult extends ExitInfo {
   timedOut: boolean;
 }
 
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function scriptPath(script: string): string {
-  return isAbsolute(script) ? script : resolve(REPO_ROOT, script);
-}
-
 function buildEnv(overrides: EnvOverrides = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(overrides)) {
@@ -88,46 +74,19 @@ function parseRecord(line: string): Record<string, unknown> | undefined {
   }
 }
 
-interface Started {
-  child: ChildProcess;
+/** A started child and every line it has written so far. */
+interface Started extends NodeProcess {
   stdout: string[];
   stderr: string[];
-  exited: Promise<ExitInfo>;
-  onLine(listener: (line: string) => void): () => void;
 }
 
 function start(script: string, opts: SpawnOptions): Started {
-  const child = spawn(process.execPath, [scriptPath(script), ...(opts.args ?? [])], {
-    cwd: opts.cwd ?? REPO_ROOT,
-    env: buildEnv(opts.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
+  const p = spawnNode({ script, args: opts.args ?? [], cwd: opts.cwd ?? REPO_ROOT, env: buildEnv(opts.env) });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const listeners = new Set<(line: string) => void>();
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    stdout.push(line);
-    for (const l of listeners) l(line);
-  });
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const exited = new Promise<ExitInfo>((res) => {
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      // Let readline flush the last lines before reporting the exit.
-      setImmediate(() => res({ code, signal }));
-    });
-  });
-  return {
-    child,
-    stdout,
-    stderr,
-    exited,
-    onLine(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
+  p.onStdoutLine((line) => stdout.push(line));
+  p.onStderrLine((line) => stderr.push(line));
+  return { ...p, stdout, stderr };
 }
 
 function tail(lines: string[], n = 20): string {
@@ -139,37 +98,10 @@ export async function spawnService(script: string, opts: SpawnOptions = {}): Pro
   const s = start(script, opts);
   const timeoutMs = opts.readyTimeoutMs ?? 20_000;
 
-  const url = await new Promise<string>((res, rej) => {
-    let done = false;
-    const finish = (err: Error | undefined, value?: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (err) {
-        s.child.kill('SIGKILL');
-        rej(err);
-      } else res(value!);
-    };
-    const check = (line: string): void => {
-      const r = parseRecord(line);
-      if (r && r.msg === 'ready' && typeof r.url === 'string') finish(undefined, r.url);
-    };
-    const off = s.onLine(check);
-    for (const line of s.stdout) check(line);
-    const timer = setTimeout(
-      () => finish(new Error(`${script}: no ready line within ${timeoutMs} ms\nstdout:\n${tail(s.stdout)}\nstderr:\n${tail(s.stderr)}`)),
-      timeoutMs,
-    );
-    void s.exited.then(({ code, signal }) =>
-      finish(new Error(`${script} exited (code ${code}, signal ${signal}) before ready\nstdout:\n${tail(s.stdout)}\nstderr:\n${tail(s.stderr)}`)),
-    );
-  });
+  const logs = (): string => `stdout:\n${tail(s.stdout)}\nstderr:\n${tail(s.stderr)}`;
+  const { url } = await waitForReady(s, { name: script, timeoutMs, details: logs });
 
   const port = Number(new URL(url).port);
-  let exitInfo: ExitInfo | undefined;
-  void s.exited.then((info) => (exitInfo = info));
-
   return {
     url,
     port,
@@ -191,7 +123,7 @@ export async function spawnService(script: string, opts: SpawnOptions = {}): Pro
           }
           return false;
         };
-        const off = s.onLine(check);
+        const off = s.onStdoutLine(check);
         const timer = setTimeout(() => {
           off();
           rej(new Error(`no matching log record within ${waitMs} ms\nstdout:\n${tail(s.stdout)}`));
@@ -199,16 +131,7 @@ export async function spawnService(script: string, opts: SpawnOptions = {}): Pro
         for (const line of s.stdout) if (check(line)) return;
       });
     },
-    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
-      if (exitInfo) return exitInfo;
-      s.child.kill(signal);
-      const timer = setTimeout(() => s.child.kill('SIGKILL'), timeoutMs);
-      try {
-        return await s.exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: s.stop,
   };
 }
 
