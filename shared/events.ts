@@ -19,6 +19,7 @@
  */
 import type { Label } from './model-io.js';
 import type { DriftReference } from './drift-reference.js';
+import { INFERENCE_ROUTES, type InferenceRoutePath } from './routes.js';
 
 /**
  * Version 2 (the one writers use): data events (request, feedback) no longer repeat what the
@@ -36,24 +37,12 @@ export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 /** Longest frame (bytes, newline excluded) a reader accepts; longer ones are dropped whole. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** Routes that can appear in events: route patterns, never raw URLs. */
-export const EVENT_ROUTES = [
-  '/predict',
-  '/invocations',
-  '/feedback',
-  '/',
-  '/health',
-  '/ready',
-  '/model',
-  '/model/report',
-  '/metrics',
-  '/openapi.json',
-  '/docs',
-  '/admin/reload',
-  '/admin/rollback',
-  'unmatched',
-] as const;
-export type EventRoute = (typeof EVENT_ROUTES)[number];
+/**
+ * Routes that can appear in events: the route list's paths (shared/routes.ts, in its order), never
+ * raw URLs, and `unmatched` for anything else (404s, unknown methods).
+ */
+export type EventRoute = InferenceRoutePath | 'unmatched';
+export const EVENT_ROUTES: readonly EventRoute[] = [...INFERENCE_ROUTES.map((r) => r.path), 'unmatched'];
 
 /** The routes whose requests the seed counted as prediction requests. */
 export const PREDICTION_ROUTES: readonly EventRoute[] = ['/predict', '/invocations'];

@@ -24,6 +24,7 @@ import type { CaptureSettings } from './capture/settings.js';
 import type { ServingModel } from './serving-model.js';
 import { errorBodySchema, predictionSchema } from './http/schemas.js';
 import { strictJsonPlugin } from './http/json-body.js';
+import { checkRouteList, routeSwitches } from './http/route-list.js';
 import { clientErrorHandler, connectRefusalPlugin, frameworkErrorHandler, lingerPlugin } from './http/protocol-errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -162,6 +163,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serviceVersion: readServiceVersion(),
   };
   app.decorate('inference', context);
+  // Before any route: every route registered from here on is checked against shared/routes.ts at ready.
+  checkRouteList(app, routeSwitches(config));
   await app.register(connectRefusalPlugin);
   await app.register(strictJsonPlugin);
   await app.register(lingerPlugin);

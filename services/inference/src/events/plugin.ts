@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import { EVENT_ROUTES, type EventRoute } from '../../../../shared/events.js';
+import { INFERENCE_ROUTES } from '../../../../shared/routes.js';
 import { readiness } from '../readiness.js';
 import type { EventPublisher } from './publisher.js';
 
@@ -18,13 +19,14 @@ export interface EventsPluginOptions {
 }
 
 const KNOWN_ROUTES = new Set<string>(EVENT_ROUTES);
+/** Routes whose sub-paths count as themselves (the docs UI's static files count as /docs). */
+const SUBTREES = INFERENCE_ROUTES.filter((r) => 'subtree' in r && r.subtree).map((r) => r.path);
 
-/** Route pattern -> the closed set of event routes (the docs UI's sub-routes count as /docs). */
+/** Route pattern -> the closed set of event routes (shared/routes.ts). */
 export function eventRoute(pattern: string | undefined): EventRoute {
   if (pattern === undefined) return 'unmatched';
   if (KNOWN_ROUTES.has(pattern)) return pattern as EventRoute;
-  if (pattern.startsWith('/docs')) return '/docs';
-  return 'unmatched';
+  return SUBTREES.find((path) => pattern.startsWith(`${path}/`)) ?? 'unmatched';
 }
 
 export const eventsPlugin = fp<EventsPluginOptions>(

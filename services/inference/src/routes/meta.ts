@@ -5,20 +5,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { errorBody } from '../http/errors.js';
 import { errorResponseFor, errorResponses } from '../http/schemas.js';
 import { readiness } from '../readiness.js';
+import { routeSwitches } from '../http/route-list.js';
+import { enabledRoutes } from '../../../../shared/routes.js';
 import type { ServingModel } from '../serving-model.js';
 
 export const SERVICE_NAME = 'spam-detector-inference';
-
-const ENDPOINTS = [
-  { method: 'POST', path: '/predict', description: 'Classify {"text"} or a batch {"texts": [...]}' },
-  { method: 'POST', path: '/invocations', description: 'MLflow-style scoring: {"inputs": [...]}' },
-  { method: 'POST', path: '/feedback', description: 'True label of a recent prediction: {"id", "label"}' },
-  { method: 'GET', path: '/health', description: 'Liveness' },
-  { method: 'GET', path: '/ready', description: 'Readiness: model loaded and not shedding load' },
-  { method: 'GET', path: '/model', description: 'Model card' },
-  { method: 'GET', path: '/model/report', description: 'Model evaluation report (HTML, SVG charts)' },
-  { method: 'GET', path: '/metrics', description: 'Prometheus metrics' },
-] as const;
 
 const passThrough = (): undefined => undefined;
 
@@ -26,9 +17,9 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
   const { config, serviceVersion } = app.inference;
   // The served model changes on reload: read per request.
   const model = (): ServingModel => app.inference.model;
-  const endpoints = [...ENDPOINTS] as Array<{ method: string; path: string; description: string }>;
-  if (config.openapiEnabled) endpoints.push({ method: 'GET', path: '/openapi.json', description: 'OpenAPI 3 document' });
-  if (config.docsUiEnabled) endpoints.push({ method: 'GET', path: '/docs', description: 'API documentation (Swagger UI)' });
+  const endpoints = enabledRoutes(routeSwitches(config))
+    .filter((r) => r.listed !== false)
+    .map(({ method, path, description }) => ({ method, path, description }));
   const info = (): object => ({ name: SERVICE_NAME, version: serviceVersion, model_version: model().version, worker: config.workerId, endpoints });
 
   app.get(
