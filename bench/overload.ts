@@ -1,5 +1,5 @@
 /**
- * Load beyond capacity (issue 8): drive POST /predict on 127.0.0.1 far past what the workers can
+ * Load beyond capacity: drive POST /predict on 127.0.0.1 far past what the workers can
  * serve and report how the service degrades: how much @fastify/under-pressure sheds (503
  * OVERLOADED + Retry-After, spam_detector_load_shed_total), the latency of the requests it
  * accepted, memory, and whether anything crashed. Bounded: each level runs a fixed time.

@@ -460,7 +460,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--duration <seconds>', 'seconds per load run', Number)
     .option('--connections <n>', 'wrk connections', Number, 16)
     .option('--rounds <n>', 'alternating rounds (bare, design limit, /predict events on and off)', Number)
-    .option('--reference-model <file>', 'also run the design limit on this model file (the model-cost bar)')
+    .option('--reference-model <file>', 'also run the design limit on this model file (the model-cost target)')
     .option('--variant <label:K=V,...|label@root>', 'another /predict in the rounds (repeatable): other env, or the build under root/dist', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--only <scenarios>', `comma-separated subset of ${SCENARIOS.join(',')}`).argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)))
     .option('--out <dir>', 'where latest.json and latest.md go', join(REPO_ROOT, 'bench', 'results'))

@@ -1,8 +1,8 @@
 /**
- * The issues' targets, checked against a result file. Reported, never asserted in tests: a
+ * The performance targets (docs/benchmarks.md), checked against a result file. Reported, never asserted in tests: a
  * shared 2-core machine makes absolute figures move; the ratios are the fair part. The old
  * "/predict vs bare Fastify >= 35%" and "p99 <= 2 ms" were measured with a Node load generator
- * that capped the ceiling; issue 17 replaced them with ratios against the design limit.
+ * that capped the ceiling; they were replaced with ratios against the design limit.
  */
 import type { BenchResults } from './run.js';
 
@@ -25,7 +25,7 @@ export function evaluateTargets(r: BenchResults): TargetCheck[] {
   const x2 = (v: number): string => `${v.toFixed(2)}x`;
   const range = (sp: { min: number; max: number } | undefined, f: (v: number) => string): string => (sp ? `${f(sp.min)} to ${f(sp.max)}` : 'n/a');
   const d = r.designLimit;
-  // A run with any non-2xx answer is not a throughput figure: the bar is then not met.
+  // A run with any non-2xx answer is not a throughput figure: the target is then not met.
   add('/predict 200 chars, 1 worker vs the design limit (median of rounds, zero non-2xx)', '>= 0.75', d?.ratio.median, (v) => v >= 0.75 && d!.non2xx === 0,
     (v) => `${x2(v)} (rounds ${range(d?.ratio, x2)}; per CPU-s ${x2(d?.ratioPerCpuSecond.median ?? NaN)}; non-2xx ${d?.non2xx})`);
   add(`/predict p99 at ${r.options.connections} connections vs the design limit's p99`, '<= 1.5x', d?.p99Ratio.median, (v) => v <= 1.5,

@@ -23,7 +23,7 @@
  * Signals: SIGHUP is passed to the inference (it reloads the model in every worker,
  * docs/deploying-a-model.md). SIGINT/SIGTERM: the inference service is stopped first (its
  * workers flush their last events to the exporter), then the exporter; both are killed if they
- * outlast the 10 s the contract allows. A second signal kills both at once.
+ * outlast the 10 s promised to operators (README: both stop within 10 s). A second signal kills both at once.
  *
  * Exit status: 0 after a clean stop (whatever happened to the exporter before), 1 when the
  * inference could not run (failed to start, or given up) or a service had to be killed at the
@@ -35,7 +35,7 @@ import { NODE_FLAGS } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { readyUrl, spawnNode } from './lib/service-process.js';
 
-/** The contract's bound, minus a margin for the launcher's own exit. */
+/** The 10 s stop promised to operators, minus a margin for the launcher's own exit. */
 const STOP_DEADLINE_MS = 9_500;
 /** The exporter gets its SIGTERM when the inference has exited, or at this point at the latest. */
 const EXPORTER_STOP_AT_MS = 7_000;

@@ -1,6 +1,6 @@
 /**
  * The event schema of the local channel (inference workers -> exporter). docs/channel.md is the
- * design; this file is the contract both sides compile against.
+ * design; this file holds the definitions both sides compile against.
  *
  * Framing: newline-delimited JSON (one frame per line, UTF-8, at most MAX_FRAME_BYTES). Every
  * frame carries `v`, the schema version. A reader accepts every version it knows and counts the
@@ -44,7 +44,7 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export type EventRoute = InferenceRoutePath | 'unmatched';
 export const EVENT_ROUTES: readonly EventRoute[] = [...INFERENCE_ROUTES.map((r) => r.path), 'unmatched'];
 
-/** The routes whose requests the seed counted as prediction requests. */
+/** The routes whose requests count as prediction requests (as the Python predecessor counted them). */
 export const PREDICTION_ROUTES: readonly EventRoute[] = ['/predict', '/invocations'];
 
 /** Worker slot ids: short and from a small alphabet, because they become a label value. */

@@ -13,15 +13,15 @@ export interface MetricDef {
   readonly labelNames: readonly string[];
   readonly buckets?: readonly number[];
   readonly owner: MetricOwner;
-  /** Kept with the seed project's name and meaning for its dashboards. */
-  readonly seedCompat?: boolean;
+  /** Named and counted as the Python predecessor did, kept for its dashboards. */
+  readonly predecessor?: boolean;
 }
 
-/** Latency buckets: the seed's .01..5 plus finer steps where this service lives (sub-ms to 10 ms). */
+/** Latency buckets: the predecessor's .01..5 plus finer steps where this service lives (sub-ms to 10 ms). */
 export const RESPONSE_TIME_BUCKETS = [
   0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10,
 ] as const;
-/** Inference buckets: the seed's .001...1 plus finer low steps. */
+/** Inference buckets: the predecessor's .001...1 plus finer low steps. */
 export const INFERENCE_LATENCY_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 2.5,
 ] as const;
@@ -39,30 +39,30 @@ function def(d: MetricDef): MetricDef {
 }
 
 export const EXPORTER_METRICS = {
-  // --- the seed's twelve (+ active connections), same names and meaning ---
-  requestsTotal: def({ owner: 'exporter', seedCompat: true, name: `${P}requests_total`, type: 'counter', labelNames: [],
+  // --- the Python predecessor's twelve (+ active connections), same names and meaning ---
+  requestsTotal: def({ owner: 'exporter', predecessor: true, name: `${P}requests_total`, type: 'counter', labelNames: [],
     help: 'Prediction requests (/predict and /invocations) of every worker, failed ones included.' }),
-  predictionsTotal: def({ owner: 'exporter', seedCompat: true, name: `${P}predictions_total`, type: 'counter', labelNames: ['result'],
+  predictionsTotal: def({ owner: 'exporter', predecessor: true, name: `${P}predictions_total`, type: 'counter', labelNames: ['result'],
     help: 'Predictions made, by predicted label; a batch of n texts counts n.' }),
-  errorsTotal: def({ owner: 'exporter', seedCompat: true, name: `${P}errors_total`, type: 'counter', labelNames: [],
+  errorsTotal: def({ owner: 'exporter', predecessor: true, name: `${P}errors_total`, type: 'counter', labelNames: [],
     help: 'Prediction requests that did not answer 2xx.' }),
-  errorRatePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}error_rate_percent`, type: 'gauge', labelNames: [],
-    help: 'Kept for compatibility with the seed (a _percent name, 0-100): percentage of prediction requests that failed over the last 60 s. Prefer rate(spam_detector_errors_total[1m]) / rate(spam_detector_requests_total[1m]) in PromQL.' }),
-  responseTimeSeconds: def({ owner: 'exporter', seedCompat: true, name: `${P}response_time_seconds`, type: 'histogram', labelNames: [],
+  errorRatePercent: def({ owner: 'exporter', predecessor: true, name: `${P}error_rate_percent`, type: 'gauge', labelNames: [],
+    help: 'Kept for compatibility with the dashboards of the Python predecessor (a _percent name, 0-100): percentage of prediction requests that failed over the last 60 s. Prefer rate(spam_detector_errors_total[1m]) / rate(spam_detector_requests_total[1m]) in PromQL.' }),
+  responseTimeSeconds: def({ owner: 'exporter', predecessor: true, name: `${P}response_time_seconds`, type: 'histogram', labelNames: [],
     buckets: RESPONSE_TIME_BUCKETS, help: 'Time to answer a prediction request, measured in the worker from request start to response end.' }),
-  inferenceLatencySeconds: def({ owner: 'exporter', seedCompat: true, name: `${P}inference_latency_seconds`, type: 'histogram', labelNames: [],
+  inferenceLatencySeconds: def({ owner: 'exporter', predecessor: true, name: `${P}inference_latency_seconds`, type: 'histogram', labelNames: [],
     buckets: INFERENCE_LATENCY_BUCKETS, help: 'Time spent in the ONNX model per prediction request (one model call per batch).' }),
-  cpuUsagePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}cpu_usage_percent`, type: 'gauge', labelNames: [],
-    help: 'Kept for compatibility with the seed (a _percent name, 0-100): host CPU usage. Prefer spam_detector_host_cpu_usage_ratio.' }),
-  memoryUsagePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}memory_usage_percent`, type: 'gauge', labelNames: [],
-    help: 'Kept for compatibility with the seed (a _percent name, 0-100): host memory in use. Prefer spam_detector_host_memory_used_bytes / spam_detector_host_memory_total_bytes.' }),
-  diskUsagePercent: def({ owner: 'exporter', seedCompat: true, name: `${P}disk_usage_percent`, type: 'gauge', labelNames: [],
-    help: 'Kept for compatibility with the seed (a _percent name, 0-100): usage of the monitored filesystem as df counts it, used / (used + available). Prefer spam_detector_host_disk_used_bytes and spam_detector_host_disk_available_bytes.' }),
-  requestRatePerMinute: def({ owner: 'exporter', seedCompat: true, name: `${P}request_rate_per_minute`, type: 'gauge', labelNames: [],
-    help: 'Kept for compatibility with the seed: prediction requests over the last 60 s. Prefer rate(spam_detector_requests_total[1m]) * 60.' }),
-  activeConnections: def({ owner: 'exporter', seedCompat: true, name: `${P}active_connections`, type: 'gauge', labelNames: [],
+  cpuUsagePercent: def({ owner: 'exporter', predecessor: true, name: `${P}cpu_usage_percent`, type: 'gauge', labelNames: [],
+    help: 'Kept for compatibility with the dashboards of the Python predecessor (a _percent name, 0-100): host CPU usage. Prefer spam_detector_host_cpu_usage_ratio.' }),
+  memoryUsagePercent: def({ owner: 'exporter', predecessor: true, name: `${P}memory_usage_percent`, type: 'gauge', labelNames: [],
+    help: 'Kept for compatibility with the dashboards of the Python predecessor (a _percent name, 0-100): host memory in use. Prefer spam_detector_host_memory_used_bytes / spam_detector_host_memory_total_bytes.' }),
+  diskUsagePercent: def({ owner: 'exporter', predecessor: true, name: `${P}disk_usage_percent`, type: 'gauge', labelNames: [],
+    help: 'Kept for compatibility with the dashboards of the Python predecessor (a _percent name, 0-100): usage of the monitored filesystem as df counts it, used / (used + available). Prefer spam_detector_host_disk_used_bytes and spam_detector_host_disk_available_bytes.' }),
+  requestRatePerMinute: def({ owner: 'exporter', predecessor: true, name: `${P}request_rate_per_minute`, type: 'gauge', labelNames: [],
+    help: 'Kept for compatibility with the dashboards of the Python predecessor: prediction requests over the last 60 s. Prefer rate(spam_detector_requests_total[1m]) * 60.' }),
+  activeConnections: def({ owner: 'exporter', predecessor: true, name: `${P}active_connections`, type: 'gauge', labelNames: [],
     help: 'Open HTTP connections to the inference service, summed over connected workers.' }),
-  modelAccuracy: def({ owner: 'exporter', seedCompat: true, name: `${P}model_accuracy`, type: 'gauge', labelNames: ['model_version'],
+  modelAccuracy: def({ owner: 'exporter', predecessor: true, name: `${P}model_accuracy`, type: 'gauge', labelNames: ['model_version'],
     help: 'Test-split accuracy (0-1) from the model card of the model the workers serve: all held-out test texts as stored (raw emails with headers, SMS). Per domain: spam_detector_model_domain_accuracy.' }),
   modelDomainAccuracy: def({ owner: 'exporter', name: `${P}model_domain_accuracy`, type: 'gauge', labelNames: ['model_version', 'domain'],
     help: 'Held-out test accuracy (0-1) per evaluation domain (rawEmail, headerlessEmail, sms, short, userText) from the model card of the model the workers serve.' }),

@@ -38,7 +38,7 @@ import {
   type MonitoringStack,
   type WebhookNotification,
 } from '../helpers/prometheus.js';
-import { SEED_ALERTS } from '../../deploy/grafana/src/alerting.js';
+import { PREDECESSOR_ALERTS } from '../../deploy/grafana/src/alerting.js';
 
 const INTERVAL = '1s';
 const t0 = Date.now();
@@ -262,7 +262,7 @@ t.test('monitoring stack end to end', async (t) => {
     for (const q of queries) {
       t.ok((await queryUntilData(prom, q.expr, deadline)) > 0, `${q.panel} [${q.refId}]: ${q.expr}`);
     }
-    for (const a of SEED_ALERTS) {
+    for (const a of PREDECESSOR_ALERTS) {
       t.ok((await queryUntilData(prom, a.query, deadline)) > 0, `Grafana alert "${a.title}": ${a.query}`);
     }
   });

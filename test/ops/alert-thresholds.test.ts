@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../shared/paths.js';
 import { THRESHOLDS, percent, type AlertThreshold } from '../../deploy/alert-thresholds.js';
-import { SEED_ALERTS } from '../../deploy/grafana/src/alerting.js';
+import { PREDECESSOR_ALERTS } from '../../deploy/grafana/src/alerting.js';
 
 interface AlertRule {
   alert: string;
@@ -83,7 +83,7 @@ t.test('the check sees a changed threshold, a changed duration and a new number'
 });
 
 t.test('the Grafana alert rules take their thresholds from the module, in percent where the query is a percentage', async (t) => {
-  const above = Object.fromEntries(SEED_ALERTS.map((a) => [a.uid, a.above]));
+  const above = Object.fromEntries(PREDECESSOR_ALERTS.map((a) => [a.uid, a.above]));
   t.same(above, {
     'spam-detector-high-error-rate': percent(THRESHOLDS.errorRatio.value),
     'spam-detector-slow-response-time': THRESHOLDS.responseTimeP99Seconds.value,

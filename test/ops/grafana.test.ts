@@ -17,7 +17,7 @@ import { DASHBOARD_JSON, dashboardPanels, dashboardQueries, dashboardRawQueries,
 import { parsePromQL, substituteVariables } from '../helpers/promql.js';
 import { ALL_METRICS, EXPORTER_METRICS, INFERENCE_METRICS } from '../../shared/metrics.js';
 import { renderAll } from '../../deploy/grafana/src/generate.js';
-import { SEED_ALERTS, CONTACT_POINT } from '../../deploy/grafana/src/alerting.js';
+import { PREDECESSOR_ALERTS, CONTACT_POINT } from '../../deploy/grafana/src/alerting.js';
 import { DASHBOARD_TITLE, DASHBOARD_UID, DATASOURCE_UID, FOLDER_TITLE, FOLDER_UID, JOB_EXPORTER, JOB_INFERENCE } from '../../deploy/grafana/src/names.js';
 import { TEMPLATE_VARIABLES } from '../../deploy/grafana/src/dashboard.js';
 
@@ -195,7 +195,7 @@ t.test('every panel query and Grafana alert expression parses offline (lezer-pro
       t.ok(parsed.selectors.length > 0, `${q.panel} ${q.refId}: reads at least one series`);
     }
   }
-  for (const a of SEED_ALERTS) {
+  for (const a of PREDECESSOR_ALERTS) {
     t.notMatch(a.query, /\$/, `Grafana alert ${a.title}: no template variable (Grafana alerting has none)`);
     t.same(parsePromQL(a.query).errors, [], `Grafana alert ${a.title} parses: ${a.query}`);
   }
@@ -211,7 +211,7 @@ t.test('every query parses (promtool check rules on a rule file made of them)', 
     t.fail('promtool is missing: apt-get install prometheus (.ci/run does)');
     return;
   }
-  const alertQueries = SEED_ALERTS.map((a, i) => ({ panel: `Grafana alert ${a.title}`, refId: String(i), expr: a.query }));
+  const alertQueries = PREDECESSOR_ALERTS.map((a, i) => ({ panel: `Grafana alert ${a.title}`, refId: String(i), expr: a.query }));
   const all = [...queries, ...alertQueries];
   const rules = all.map((q, i) => ({ record: `dashboard:query_${i}:check`, expr: q.expr }));
   const dir = mkdtempSync(join(tmpdir(), 'monitoring-grafana-'));

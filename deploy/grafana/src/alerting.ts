@@ -1,5 +1,5 @@
 /**
- * Grafana-managed alerting for the seed's three alerts (High Error Rate, Slow Response Time,
+ * Grafana-managed alerting for the Python predecessor's three alerts (High Error Rate, Slow Response Time,
  * High Memory Usage), a webhook contact point and a notification policy, as Grafana file
  * provisioning (provisioning/alerting/*.yml). The rules are built with the foundation SDK's
  * alerting builders and use the same PromQL as the dashboard panels they watch.
@@ -21,7 +21,7 @@ export const CONTACT_POINT = 'spam-detector-webhook';
 export const GRAFANA_WEBHOOK_URL = 'http://127.0.0.1:9095/grafana';
 const EXPRESSION_DS = { type: '__expr__', uid: '__expr__' };
 
-interface SeedAlert {
+interface PredecessorAlert {
   uid: string;
   title: string;
   /** PromQL of query A (instant). */
@@ -34,8 +34,8 @@ interface SeedAlert {
   runbook: string;
 }
 
-/** The seed's three alerts, thresholds from deploy/alert-thresholds.ts, over fixed 1m windows. */
-export const SEED_ALERTS: readonly SeedAlert[] = [
+/** The predecessor's three alerts, thresholds from deploy/alert-thresholds.ts, over fixed 1m windows. */
+export const PREDECESSOR_ALERTS: readonly PredecessorAlert[] = [
   {
     uid: 'spam-detector-high-error-rate',
     title: 'High Error Rate',
@@ -68,7 +68,7 @@ export const SEED_ALERTS: readonly SeedAlert[] = [
   },
 ];
 
-function rule(a: SeedAlert): alerting.RuleBuilder {
+function rule(a: PredecessorAlert): alerting.RuleBuilder {
   return new alerting.RuleBuilder(a.title)
     .uid(a.uid)
     .condition('C')
@@ -105,9 +105,10 @@ function rule(a: SeedAlert): alerting.RuleBuilder {
 
 /** provisioning/alerting/alert-rules.yml */
 export function alertRulesFile(): Record<string, unknown> {
+  // The group keeps its first name: renaming it would provision a second group beside the old one.
   const group = new alerting.RuleGroupBuilder('spam-detector-seed-alerts')
     .interval(60)
-    .rules(SEED_ALERTS.map(rule))
+    .rules(PREDECESSOR_ALERTS.map(rule))
     .build();
   return {
     apiVersion: 1,

@@ -3,7 +3,7 @@
  * catalogue (shared/metrics.ts): a renamed metric changes every query here at the next
  * `npm run dashboard`, and the staleness test fails until the JSON is regenerated.
  *
- * Layout: the seed's 11 panels first (same titles, same panel types, queries as the seed's or
+ * Layout: the Python predecessor's 11 panels first (same titles, same panel types, queries as its or
  * better), then one row each for traffic, model behaviour, the event channel and exporter, load
  * shedding and readiness, per-worker views and host saturation.
  *
@@ -154,9 +154,9 @@ function row(title: string): dashboard.RowBuilder {
   return new dashboard.RowBuilder(title).id(nextId++);
 }
 
-// --- shared expressions (the Grafana-managed alert rules reuse the seed's three) ---
+// --- shared expressions (the Grafana-managed alert rules reuse the predecessor's three) ---
 
-/** Percentage of prediction requests answered non-2xx (the seed's error-rate gauge, from counters). */
+/** Percentage of prediction requests answered non-2xx (the predecessor's error-rate gauge, from counters). */
 export function errorRatePercentExpr(window = RI, select: Select = bare): string {
   return `100 * ${ratio(`sum(${rate(select(E.errorsTotal.name), window)})`, `sum(${rate(select(E.requestsTotal.name), window)})`)}`;
 }
@@ -166,7 +166,7 @@ export function responseTimeQuantileExpr(q: number, window = RI, select: Select 
   return `histogram_quantile(${q}, sum by (le) (${rate(select(bucket(histogram)), window)}))`;
 }
 
-/** Host memory in use, in percent (the seed's memory panel, from the byte gauges). */
+/** Host memory in use, in percent (the predecessor's memory panel, from the byte gauges). */
 export function memoryUsagePercentExpr(select: Select = bare): string {
   return `100 * ${ratio(select(E.hostMemoryUsedBytes.name), select(E.hostMemoryTotalBytes.name))}`;
 }
@@ -212,7 +212,7 @@ export function buildDashboard(): dashboard.Dashboard {
     .withVariable(labelVariable(TEMPLATE_VARIABLES.inferenceInstance, 'instance', `${I.ready.name}{job=~"$inference_job"}`, 'Inference instance'))
     .withVariable(labelVariable(TEMPLATE_VARIABLES.worker, 'worker', ex(E.workerUp.name), 'Worker'));
 
-  // --- the seed's 11 panels ---
+  // --- the predecessor's 11 panels (the row title keeps its old name for existing links) ---
   b.withRow(row('Overview (the seed project\'s panels)'))
     .withPanel(statPanel('Total Requests', [target(`sum(${ex(E.requestsTotal.name)})`, 'requests')], {
       description: 'Prediction requests (/predict, /invocations) since the exporter started, failed ones included.',
@@ -267,7 +267,7 @@ export function buildDashboard(): dashboard.Dashboard {
     .withPanel(
       seriesPanel('Requests per Minute', [
         target(`sum(${rate(ex(E.requestsTotal.name))}) * 60`, 'requests/min'),
-        target(`sum(${ex(E.requestRatePerMinute.name)})`, 'last 60 s (seed gauge)', 'B'),
+        target(`sum(${ex(E.requestRatePerMinute.name)})`, 'last 60 s (predecessor\'s gauge)', 'B'),
       ], { unit: 'reqpm', w: 6 }),
     );
 
@@ -564,12 +564,13 @@ export function buildDashboard(): dashboard.Dashboard {
       ], { unit: 'bytes', min: 0 }),
     )
     .withPanel(
+      // Panel and row titles keep their first names: links and provisioned copies refer to them.
       seriesPanel('Seed gauges (percent)', [
         target(ex(E.cpuUsagePercent.name), 'cpu'),
         target(ex(E.memoryUsagePercent.name), 'memory', 'B'),
         target(ex(E.diskUsagePercent.name), 'disk', 'C'),
         target(ex(E.errorRatePercent.name), 'error rate (60 s)', 'D'),
-      ], { unit: 'percent', description: 'The seed project\'s percent gauges, kept for its users; the panels above use the base-unit metrics.' }),
+      ], { unit: 'percent', description: 'The Python predecessor\'s percent gauges, kept for its users; the panels above use the base-unit metrics.' }),
     );
 
   return b.build();

@@ -1,6 +1,6 @@
 /**
- * Mapper: one validated event in, metric updates out. This is where the seed's counting rules
- * live (shared/metrics.ts and the contract): requests_total counts every /predict and
+ * Mapper: one validated event in, metric updates out. This is where the Python predecessor's
+ * counting rules live (kept for its dashboards; shared/metrics.ts): requests_total counts every /predict and
  * /invocations request, failed ones included; errors_total those that did not answer 2xx;
  * predictions_total{result} one per text (a batch of n counts n).
  */

@@ -1,5 +1,6 @@
 /**
- * The metrics fed by channel events: the seed's request, error, prediction and latency metrics,
+ * The metrics fed by channel events: the request, error, prediction and latency
+ * metrics named as the Python predecessor named them,
  * their idiomatic twins and the model-behaviour histograms, built from the catalogue
  * (shared/metrics.ts) so names, help, types and buckets are defined once.
  */

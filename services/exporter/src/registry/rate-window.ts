@@ -1,7 +1,7 @@
 /**
- * Requests and errors of the last 60 s, for the seed's two windowed gauges
+ * Requests and errors of the last 60 s, for the two windowed gauges of the Python predecessor
  * (request_rate_per_minute, error_rate_percent). Prometheus users should use rate() on the
- * counters instead; these exist so the seed's dashboards keep working.
+ * counters instead; these exist so the predecessor's dashboards keep working.
  *
  * Sixty one-second slots; the clock is passed in (once per received chunk and at scrape), so
  * the hot path costs two array increments and no timer runs.
