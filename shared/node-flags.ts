@@ -4,20 +4,20 @@
  * that cannot (package.json scripts, systemd units, pm2 ecosystem, Kubernetes manifests and
  * Dockerfile) spell it out and test/ops/node-flags.test.ts checks that they spell exactly this.
  *
- * --max-semi-space-size=4 (MB): V8's young generation otherwise grows to 16 MB semi-spaces
- * (32 MB committed for the new space of an idle worker, as soon as start-up garbage pushed it
- * there). Measured in docs/benchmarks.md ("Memory"): 10-30 MB less RSS per worker; single-text
- * throughput per CPU-second up to 12% below the same build without the flags (batches not slower);
- * 1-2 MB cost the batch scenario 20-40% of its throughput and promoted more to the old
+ * --max-semi-space-size=4 (MB): V8's young generation otherwise grows to 16 MB semi-spaces as
+ * soon as start-up garbage pushed it there, and an idle worker keeps them committed. 4 MB lowers
+ * each worker's RSS at a small cost in single-text throughput per CPU-second (batches are not
+ * slower); 1-2 MB cost the batch scenario much of its throughput and promoted more to the old
  * generation (more RSS, not less).
  *
  * --heap-growing-percent=20 (inference only): after a full GC V8 lets the old generation grow to
  * 1.2x what survived instead of its own factor (up to 4x for a small heap). A worker's live heap
- * is ~30 MB, so its full GCs stay cheap; without it the old generation and the Buffers it keeps
- * alive grew to 80-110 MB between full GCs under load (peaks of 160-217 MB RSS against 145-150 MB
- * with it; throughput per CPU-second within the spread over 6 rounds, -2% in a 4-round 200c run). The exporter's peaks did
- * not move with it (72-74 MB either way), so it does not get it. This flag is not allowed in
+ * is small, so its full GCs stay cheap; without it the old generation and the Buffers it keeps
+ * alive grew several times over between full GCs under load, for no throughput gain. The
+ * exporter's peaks did not move with it, so it does not get it. This flag is not allowed in
  * NODE_OPTIONS, only on the command line; test/ops/node-flags.test.ts checks this Node accepts it.
+ *
+ * The figures behind both: docs/benchmarks.md#memory.
  */
 export type ServiceName = 'inference' | 'exporter';
 

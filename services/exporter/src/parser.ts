@@ -2,8 +2,8 @@
  * Line parser and validator: one channel frame (a JSON line) in, a typed event or the reason it
  * was rejected out. Nothing a publisher sends can throw past this function.
  *
- * JSON.parse is the one parser (a hand-written scanner measured no faster on these ~250-byte
- * lines); the fast path is the validation after it: hand-written type checks for each frame
+ * JSON.parse is the one parser (a hand-written scanner was no faster on these short lines:
+ * docs/benchmarks.md#frame-parser); the fast path is the validation after it: hand-written type checks for each frame
  * type in the order the template writes them, with no schema library, no copies and no
  * allocation beyond the parsed object, and the worker id of the previous frame remembered so the
  * regex runs once per connection rather than once per event. Both schema versions are read

@@ -8,8 +8,8 @@
  * entry allocates is promoted and later collected from the old generation. An entry is therefore
  * two small integers: the key is the prediction's counter (`keyOf`, from the id source) and the
  * value packs the predicted and the actual label. With a string id and an object per entry the
- * store held ~15 MB more at 100k entries and the old generation grew by tens of MB under load
- * (docs/benchmarks.md, "Inference RSS").
+ * store was the largest part of a worker's live heap and the old generation grew with it under
+ * load (docs/benchmarks.md#memory).
  */
 import { LRUCache } from 'lru-cache';
 import type { Label } from '../../../shared/model-io.js';

@@ -2,8 +2,8 @@
  * The process logger: pino JSON on stdout (pretty only on an interactive terminal outside
  * production). Writes are asynchronous so a busy worker never waits on the pipe, and batched:
  * lines are written once 4 KiB have gathered or 50 ms have passed, so a
- * busy worker makes one write(2) per ~16 access-log lines instead of one per line (a write per
- * line cost ~6% of a worker's time under load: docs/benchmarks.md). pino flushes what is buffered
+ * busy worker makes one write(2) per many access-log lines instead of one per line (the write
+ * per line was the largest single cost of the access log: docs/benchmarks.md#the-cuts). pino flushes what is buffered
  * when the process exits or fails; a SIGKILL loses at most that window. Redaction is defence in depth: the code never logs
  * bodies or raw texts, and these paths catch it if someone does.
  */
@@ -75,8 +75,8 @@ type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
  * request.log, created only when a request logs. Fastify gives every request a child logger bound
- * to its id; pino's child() costs ~2.5 us (its bindings are serialised up front), ~3% of a
- * worker's time at 15k requests/s, and most requests never log through it (the access line has
+ * to its id; pino's child() serialises its bindings up front, a visible share of a busy worker's
+ * time (docs/benchmarks.md#the-cuts), and most requests never log through it (the access line has
  * its own logger). This stands in for the child and makes it on the first call at an enabled
  * level; calls at a disabled level stay no-ops, as pino's are. Same lines, same bindings.
  */

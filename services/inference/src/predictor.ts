@@ -2,9 +2,9 @@
  * Turns texts into API prediction objects: an id per prediction (remembered for
  * POST /feedback) and the request outcome for the access log and the events.
  *
- * Coalescing: a model call has a large fixed cost (measured with the bundled graph: ~100 us of
- * CPU for one 200-character text, ~21 us per text in a call of 8), and session.run() blocks the
- * event loop, so requests that arrive while one call runs pile up anyway. Requests are
+ * Coalescing: most of a single-text model call is fixed cost (docs/benchmarks.md#model-call-cost),
+ * and session.run() blocks the event loop, so requests that arrive while one call runs pile up
+ * anyway. Requests are
  * therefore queued and flushed on setImmediate: everything parsed in the same event-loop turn
  * goes into ONE model call (at most `coalesceMaxTexts` texts; a request's own batch is never
  * split). An idle service adds no wait: the flush runs in the same loop iteration. A shared call

@@ -1,8 +1,8 @@
 /**
  * Metric vectors for the ingest hot path, exposed through prom-client's Registry.
  *
- * prom-client hashes a label object on every observe (~0.3-0.4 us each); an event updates up to
- * eight series, which alone would cap ingest near the 200k events/s target on one core. Every
+ * prom-client hashes a label object on every observe; an event updates up to eight series, which
+ * alone would cap ingest near its target (docs/benchmarks.md#exporter-label-hashing). Every
  * label of these metrics comes from a closed set (registry/labels.ts), so a series is an index
  * into typed arrays and an update is an array increment. prom-client still renders the
  * exposition: each vector implements the `get()` shape its Registry reads from metrics

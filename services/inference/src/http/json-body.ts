@@ -4,9 +4,9 @@
  *
  * - The body must be UTF-8 (RFC 8259). Node's Buffer#toString replaces invalid bytes with U+FFFD,
  *   so a broken client would get a prediction for a text it never sent.
- * - Nesting is capped: V8's JSON.parse costs ~5 us per nesting level (measured: 300k levels,
- *   a 300 KB body, block the event loop ~1.5 s), so one body of brackets within the size limit
- *   would stall a worker for seconds. No request schema nests deeper than 3.
+ * - Nesting is capped: V8's JSON.parse time grows with the nesting depth, so one body of brackets
+ *   within the size limit would stall a worker for seconds (docs/benchmarks.md#json-nesting).
+ *   No request schema nests deeper than 3.
  */
 import fp from 'fastify-plugin';
 import { ApiError } from './errors.js';

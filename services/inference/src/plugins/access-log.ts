@@ -21,7 +21,7 @@ export const accessLogPlugin = fp(
     app.decorateRequest('textDigests', null);
     // The line's keys are the fixed ones below, never user input, so the process logger's
     // redaction (key paths such as *.text) cannot match them: a child without redaction writes
-    // the line (redact costs ~1.5% of a worker's time under load, docs/benchmarks.md). The request
+    // the line (the redaction pass is a visible share of a busy worker's time: docs/benchmarks.md#the-cuts). The request
     // id goes in first, where request.log's binding would put it: the same line as before.
     const log = app.log.child({}, { redact: [] }) as typeof app.log & { levelVal?: number };
 
