@@ -1,19 +1,8 @@
 /** The drift reference's validation (shared/drift-reference.ts): the card shape in, malformed ones out. */
 import t from 'tap';
-import { MAX_REFERENCE_BINS, readDriftReference, type DriftReference, type ReferenceHistogram } from '../../../shared/drift-reference.js';
+import { MAX_REFERENCE_BINS, readDriftReference } from '../../../shared/drift-reference.js';
+import { reference, uniform } from '../../helpers/drift-reference.js';
 
-const uniform = (edges: number[]): ReferenceHistogram => ({ edges, proportions: edges.slice(1).map(() => 1 / (edges.length - 1)) });
-const RATIO_EDGES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-
-function reference(known: ReferenceHistogram = uniform(RATIO_EDGES)): DriftReference {
-  return {
-    texts: 1000,
-    classMix: { spam: 0.3, ham: 0.7 },
-    textLength: uniform([0, 50, 100, 200, 400, 4000]),
-    knownTermRatio: known,
-    spamProbability: uniform(RATIO_EDGES),
-  };
-}
 
 t.test('readDriftReference accepts the card shape and refuses malformed ones', async (t) => {
   t.same(readDriftReference(reference()), reference());

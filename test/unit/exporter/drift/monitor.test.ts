@@ -11,21 +11,9 @@ import { createIngest } from '../../../../services/exporter/src/exporter.js';
 import { FrameParser } from '../../../../services/exporter/src/parser.js';
 import { readExporterConfig } from '../../../../services/exporter/src/config.js';
 import { EventEncoder } from '../../../../shared/event-encode.js';
-import { type DriftReference, type ReferenceHistogram } from '../../../../shared/drift-reference.js';
+import { reference, uniform } from '../../../helpers/drift-reference.js';
 import type { ChannelEvent } from '../../../../shared/events.js';
 
-const uniform = (edges: number[]): ReferenceHistogram => ({ edges, proportions: edges.slice(1).map(() => 1 / (edges.length - 1)) });
-const RATIO_EDGES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-
-function reference(known: ReferenceHistogram = uniform(RATIO_EDGES)): DriftReference {
-  return {
-    texts: 1000,
-    classMix: { spam: 0.3, ham: 0.7 },
-    textLength: uniform([0, 50, 100, 200, 400, 4000]),
-    knownTermRatio: known,
-    spamProbability: uniform(RATIO_EDGES),
-  };
-}
 
 t.test('DriftMonitor: per version, PSI after minTexts, bounded versions, reference kept or reset', async (t) => {
   const m = new DriftMonitor(300);
