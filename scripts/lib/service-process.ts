@@ -37,6 +37,11 @@ export interface NodeProcessOptions {
   args?: readonly string[];
   /** Node's own flags, before the script (the service's V8 flags: shared/node-flags.ts). */
   execArgv?: readonly string[];
+  /**
+   * A command that runs node for us, node's path and arguments following it (`ip netns exec NS`,
+   * `strace -f -o FILE`). The child is then that command: it must exec node or pass signals on.
+   */
+  launcher?: readonly string[];
   env?: NodeJS.ProcessEnv;
   /** Default: the repository root. */
   cwd?: string;
@@ -78,9 +83,11 @@ function lineFeed(stream: NodeJS.ReadableStream | null): (listener: (line: strin
   };
 }
 
-/** Spawns `node [execArgv] script [args]`. */
+/** Spawns `[launcher] node [execArgv] script [args]`. */
 export function spawnNode(opts: NodeProcessOptions): NodeProcess {
-  const child = spawn(process.execPath, [...(opts.execArgv ?? []), scriptPath(opts.script), ...(opts.args ?? [])], {
+  const node = [process.execPath, ...(opts.execArgv ?? []), scriptPath(opts.script), ...(opts.args ?? [])];
+  const [command, ...args] = [...(opts.launcher ?? []), ...node] as [string, ...string[]];
+  const child = spawn(command, args, {
     cwd: opts.cwd ?? REPO_ROOT,
     env: opts.env ?? process.env,
     stdio: ['ignore', opts.stdout ?? 'pipe', opts.stderr ?? 'pipe'],

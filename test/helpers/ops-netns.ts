@@ -4,9 +4,9 @@
  * every host directly and the hosts reach nothing else. Processes started inside are tracked; all of
  * it is torn down by `destroy()`, and by a process-exit hook if a test dies first.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { alive } from './spawn.js';
+import { spawnNode, waitForReady } from '../../scripts/lib/service-process.js';
 
 export interface TestHost {
   name: string;
@@ -109,43 +109,19 @@ function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
 }
 
 /** Runs `node script` inside the host's namespace and waits for its `"msg":"ready"` line. */
-export function spawnInHost(host: TestHost, script: string, env: Record<string, string>, readyTimeoutMs = 30_000): Promise<NsProcess> {
+export async function spawnInHost(host: TestHost, script: string, env: Record<string, string>, readyTimeoutMs = 30_000): Promise<NsProcess> {
   // `ip netns exec` execs the command, so the child's pid is node's and signals reach it directly.
-  const child = spawn('ip', ['netns', 'exec', host.ns, process.execPath, script], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const p = spawnNode({ script, launcher: ['ip', 'netns', 'exec', host.ns], env: { ...process.env, ...env } });
+  const child = p.child;
   liveChildren.add(child);
+  const exited = p.exited.then(() => {
+    liveChildren.delete(child);
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      liveChildren.delete(child);
-      resolve();
-    }),
-  );
-  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} in ${host.ns}: no ready line in ${readyTimeoutMs} ms\n${stdout.slice(-10).join('\n')}\n${stderr.slice(-10).join('\n')}`));
-    }, readyTimeoutMs);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${script} in ${host.ns} exited before ready\n${stdout.slice(-10).join('\n')}\n${stderr.slice(-10).join('\n')}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      stdout.push(line);
-      if (!line.startsWith('{')) return;
-      try {
-        const rec = JSON.parse(line) as { msg?: unknown; url?: unknown };
-        if (rec.msg === 'ready' && typeof rec.url === 'string') {
-          clearTimeout(timer);
-          resolve({ child, stdout, stderr, url: rec.url, exited, stop: (ms = 10_000) => stopChild(child, ms) });
-        }
-      } catch {
-        // not a JSON line
-      }
-    });
-  });
+  p.onStdoutLine((l) => stdout.push(l));
+  p.onStderrLine((l) => stderr.push(l));
+  const tails = (): string => `${stdout.slice(-10).join('\n')}\n${stderr.slice(-10).join('\n')}`;
+  const { url } = await waitForReady(p, { name: `${script} in ${host.ns}`, timeoutMs: readyTimeoutMs, details: tails });
+  return { child, stdout, stderr, url, exited, stop: (ms = 10_000) => stopChild(child, ms) };
 }

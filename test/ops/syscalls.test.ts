@@ -7,12 +7,12 @@
  * `systemd-analyze syscall-filter`. Skipped where strace is not installed (Debian package strace).
  */
 import t from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../helpers/spawn.js';
+import { spawnNode, waitForReady } from '../../scripts/lib/service-process.js';
 import { readUnitFile, values } from '../helpers/ops-unit-file.js';
 import { waitFor } from '../helpers/ops-prometheus.js';
 
@@ -68,28 +68,10 @@ interface Traced {
 }
 
 function traced(script: string, traceFile: string, env: Record<string, string>): Traced {
-  const strace = spawn('strace', ['-f', '-qq', '-o', traceFile, process.execPath, join(REPO_ROOT, script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  process.on('exit', () => strace.kill('SIGKILL'));
-  const exited = new Promise<void>((r) => strace.once('exit', () => r()));
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script}: no ready line under strace`)), 60_000);
-    createInterface({ input: strace.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      try {
-        const rec = JSON.parse(line) as { msg?: string; url?: string };
-        if (rec.msg === 'ready' && rec.url) {
-          clearTimeout(timer);
-          resolve(rec.url);
-        }
-      } catch {
-        // not JSON
-      }
-    });
-    void exited.then(() => reject(new Error(`${script} exited before ready`)));
-  });
+  const p = spawnNode({ script, launcher: ['strace', '-f', '-qq', '-o', traceFile], env: { ...process.env, ...env } });
+  const strace = p.child;
+  const exited = p.exited.then(() => undefined);
+  const url = waitForReady(p, { name: `${script} under strace`, timeoutMs: 60_000 }).then((r) => r.url);
   return {
     strace,
     url,

@@ -1,7 +1,8 @@
 /**
  * scripts/lib/service-process.ts, with small stand-in services (plain .mjs files in a temp dir):
- * the ready line from the stdout pipe or from a log file, the errors when a service exits first or
- * never gets ready (with the caller's details, the child killed), and stop() escalating to SIGKILL.
+ * the ready line from the stdout pipe or from a log file, a launcher command in front of node,
+ * the errors when a service exits first or never gets ready (with the caller's details, the
+ * child killed), and stop() escalating to SIGKILL.
  */
 import t from 'tap';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,16 @@ t.test('the ready line from a log file the child writes its stdout to', async (t
   const ready = await waitForReady(p, { name: 'file', timeoutMs: 10_000, logFile: log });
   t.equal(ready.url, 'http://127.0.0.1:4321');
   await p.stop();
+});
+
+t.test('a launcher runs node for us (here env(1), as ip netns exec or strace would)', async (t) => {
+  const s = await startService({
+    script: script('launched.mjs', `console.log(JSON.stringify({ msg: 'ready', url: 'http://' + process.env.VIA + ':1' })); setInterval(() => {}, 1000);`),
+    launcher: ['env', 'VIA=launcher'],
+    timeoutMs: 10_000,
+  });
+  t.equal(s.url, 'http://launcher:1');
+  t.same(await s.stop(), { code: null, signal: 'SIGTERM' }, 'env execs node: the signal reaches it');
 });
 
 t.test('a service that exits before it is ready: the error names it, its exit and the details', async (t) => {
