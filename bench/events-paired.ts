@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     .option('--connections <n>', 'connections in all (half per process)', Number, 16)
     .parse(process.argv)
     .opts<{ rounds: number; duration: number; connections: number }>();
-  const body = JSON.stringify({ text: benchTexts().text200 });
+  const body = JSON.stringify({ text: benchTexts().single });
   const dir = mkdtempSync(join(tmpdir(), 'spam-paired-'));
   const socket = join(dir, 'ch', 'events.sock');
   const services: Service[] = [];

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     .opts<{ scenario: string; seconds: number; connections: number; keep?: string }>();
   const texts = benchTexts();
   const bodies: Record<string, string> = {
-    predict200: JSON.stringify({ text: texts.text200 }),
+    predict200: JSON.stringify({ text: texts.single }),
     predict5k: JSON.stringify({ text: texts.email5k }),
     batch64: JSON.stringify({ texts: texts.short64 }),
   };

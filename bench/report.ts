@@ -1,5 +1,6 @@
 /** The Markdown rendering of a result file (bench/results/latest.md). */
 import type { BenchResults, RoundSeries, Spread } from './run.js';
+import { SINGLE_TEXT_CHARS } from './texts.js';
 
 const MB = 1024 * 1024;
 const n0 = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
@@ -35,7 +36,7 @@ export function renderMarkdown(r: BenchResults): string {
 
   if (r.series) {
     out.push(
-      '## Alternating rounds, single 200-character text (median, and min to max over the rounds)', '',
+      '## Alternating rounds, single ${SINGLE_TEXT_CHARS}-character text (median, and min to max over the rounds)', '',
       '| server | req/s | per server CPU-s | p50 ms | p99 ms | non-2xx | errors |', '|---|---|---|---|---|---|---|',
     );
     for (const [k, s] of Object.entries(r.series) as Array<[string, RoundSeries]>) {
@@ -70,8 +71,8 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(`| /predict events on / events off, req/s | ${sp(r.events.ratioOnOff, x2)}; overhead ${sp(r.events.overheadPercent, f2)}% |`);
     out.push(`| publishing overhead per inference CPU-second | ${sp(r.events.overheadPercentPerCpuSecond, f2)}%; all rounds pooled ${f2(r.events.overheadPercentPooledCpu)}% |`);
   }
-  if (r.predict5k) out.push(`| /predict 5 KiB / 200c (req/s, 1 worker) | ${x2(r.predict5k.ratioVs200)} |`);
-  if (r.workers2) out.push(`| 2 workers / 1 worker, 200c | ${x2(r.workers2.ratio200Vs1)} |`, `| 2 workers / 1 worker, 5 KiB | ${x2(r.workers2.ratio5kVs1)} |`);
+  if (r.predict5k) out.push(`| /predict 5 KiB / ${SINGLE_TEXT_CHARS}c (req/s, 1 worker) | ${x2(r.predict5k.ratioVsSingle)} |`);
+  if (r.workers2) out.push(`| 2 workers / 1 worker, ${SINGLE_TEXT_CHARS}c | ${x2(r.workers2.ratioSingleVs1)} |`, `| 2 workers / 1 worker, 5 KiB | ${x2(r.workers2.ratio5kVs1)} |`);
   if (r.metrics) out.push(`| inference /metrics p50 under load / idle | ${x2(r.metrics.inference.ratio)} (idle ${f2(r.metrics.inference.idleMs.p50)} ms) |`, `| exporter /metrics p50 under load / idle | ${x2(r.metrics.exporter.ratio)} (idle ${f2(r.metrics.exporter.idleMs.p50)} ms) |`);
   if (r.ingest?.ratioVsPredictRps !== undefined) out.push(`| exporter events per CPU-s / one worker's /predict req/s | ${x2(r.ingest.ratioVsPredictRps)} (workers one exporter core can follow) |`);
   if (r.startup) out.push(`| inference start-up / bare Fastify start-up | ${x2(r.startup.ratioInference1VsBare)} (bare ${n0(r.startup.bareMs)} ms) |`);
@@ -114,6 +115,6 @@ export function renderMarkdown(r: BenchResults): string {
     const s = r.startup;
     out.push('## Start-up to ready (spawn to the ready log line)', '', `bare Fastify ${n0(s.bareMs)} ms; design limit ${n0(s.limitMs)} ms; exporter ${n0(s.exporterMs)} ms; inference 1 worker ${n0(s.inference1Ms)} ms; inference 2 workers ${n0(s.inference2Ms)} ms (started one after the other).`, '');
   }
-  if (r.workers2) out.push(`2 workers: 200c ${n0(r.workers2.rps200)} req/s, 5 KiB ${n0(r.workers2.rps5k)} req/s; RSS per worker ${r.workers2.rssPerWorkerBytes.map((v) => `${n0(v / MB)} MB`).join(', ')}.`, '');
+  if (r.workers2) out.push(`2 workers: ${SINGLE_TEXT_CHARS}c ${n0(r.workers2.rpsSingle)} req/s, 5 KiB ${n0(r.workers2.rps5k)} req/s; RSS per worker ${r.workers2.rssPerWorkerBytes.map((v) => `${n0(v / MB)} MB`).join(', ')}.`, '');
   return out.join('\n');
 }

@@ -22,8 +22,11 @@ import { runLoad, type LoadResult } from './load.js';
 import { renderMarkdown } from './report.js';
 import { childPids, runToCompletion, SCRIPTS, startService, type Service } from './spawn.js';
 import { REPO_ROOT } from '../shared/paths.js';
-import { benchTexts } from './texts.js';
+import { benchTexts, SINGLE_TEXT_CHARS } from './texts.js';
 import { evaluateTargets, type TargetCheck } from './targets.js';
+import { parseVariant, type Variant } from './variant.js';
+
+export type { Variant };
 
 export const SCENARIOS = ['startup', 'bare', 'limit', 'predict', 'events', 'batch', 'workers2', 'metrics', 'ingest'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -39,17 +42,6 @@ export interface BenchOptions {
   /** More /predict servers in the rounds (A/B of a cut): other settings or another build. */
   variants: Variant[];
   out: string;
-}
-
-/**
- * An extra inference in the alternating rounds, compared with /predict (events on) round by round:
- * the same build with other environment variables, or another build (`root` holds its dist/, with
- * models/, package.json and node_modules beside it, e.g. symlinks into the repo).
- */
-export interface Variant {
-  label: string;
-  env: Record<string, string>;
-  root?: string;
 }
 
 export interface Run extends LoadResult {
@@ -117,7 +109,7 @@ export interface BenchResults {
   modelCost?: { referenceModel: string; ratio: Spread; ratioPerCpuSecond: Spread };
   /** /predict (events on) over bare Fastify, per round. */
   bareVsPredict?: { ratio: Spread; ratioPerCpuSecond: Spread; limitVsBare?: Spread };
-  predict5k?: { rps: number; p50Ms: number; p99Ms: number; ratioVs200: number };
+  predict5k?: { rps: number; p50Ms: number; p99Ms: number; ratioVsSingle: number };
   events?: {
     ratioOnOff: Spread;
     overheadPercent: Spread;
@@ -126,7 +118,7 @@ export interface BenchResults {
     overheadPercentPooledCpu: number;
   };
   batches?: BatchFigure[];
-  workers2?: { rps200: number; rps5k: number; ratio200Vs1: number; ratio5kVs1: number; rssPerWorkerBytes: number[] };
+  workers2?: { rpsSingle: number; rps5k: number; ratioSingleVs1: number; ratio5kVs1: number; rssPerWorkerBytes: number[] };
   metrics?: {
     inference: { idleMs: Quantiles; loadMs: Quantiles; ratio: number };
     exporter: { idleMs: Quantiles; loadMs: Quantiles; ratio: number };
@@ -204,7 +196,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   log(`load average ${env.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}; ${o.rounds} round(s) of ${o.duration} s at ${o.connections} connections`);
   const want = (s: ScenarioName): boolean => o.only.length === 0 || o.only.includes(s);
   const texts = benchTexts();
-  const body200 = JSON.stringify({ text: texts.text200 });
+  const body200 = JSON.stringify({ text: texts.single });
+  const c = `${SINGLE_TEXT_CHARS}c`;
   const body5k = JSON.stringify({ text: texts.email5k });
   const dir = mkdtempSync(join(tmpdir(), 'spam-bench-'));
   const socket = join(dir, 'ch', 'events.sock');
@@ -290,12 +283,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     if (bare && (want('bare') || want('predict'))) sides.push({ key: 'bare', label: 'bare', svc: bare, watch: [{ name: 'bare', pid: bare.pid }] });
     if (limit && (want('limit') || want('predict'))) sides.push({ key: 'limit', label: 'design limit', svc: limit, watch: [{ name: 'limit', pid: limit.pid }] });
     if (limitRef) sides.push({ key: 'limitReference', label: 'design limit, reference model', svc: limitRef, watch: [{ name: 'limit-reference', pid: limitRef.pid }] });
-    if (want('predict') || want('events')) sides.push({ key: 'predict', label: 'predict 200c 1w events on', svc: inf, watch: wInf });
-    if (infOff) sides.push({ key: 'predictEventsOff', label: 'predict 200c 1w events off', svc: infOff, watch: [{ name: 'inference-events-off', pid: infOff.pid }] });
+    if (want('predict') || want('events')) sides.push({ key: 'predict', label: `predict ${c} 1w events on`, svc: inf, watch: wInf });
+    if (infOff) sides.push({ key: 'predictEventsOff', label: `predict ${c} 1w events off`, svc: infOff, watch: [{ name: 'inference-events-off', pid: infOff.pid }] });
     // Variants share the exporter with /predict, as the deployed service does.
     o.variants.forEach((v, i) => {
       const svc = variantSvcs[i]!;
-      sides.push({ key: `variant:${v.label}`, label: `predict 200c 1w variant ${v.label}`, svc, watch: [{ name: `inference-variant-${i + 1}`, pid: svc.pid }, { name: 'exporter', pid: exporter.pid }] });
+      sides.push({ key: `variant:${v.label}`, label: `predict ${c} 1w variant ${v.label}`, svc, watch: [{ name: `inference-variant-${i + 1}`, pid: svc.pid }, { name: 'exporter', pid: exporter.pid }] });
     });
 
     // Warm-up: JIT, onnxruntime arenas, keep-alive sockets; not recorded.
@@ -354,7 +347,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
 
     if (want('predict')) {
       const r = await load('predict 5KiB 1w', inf.url, body5k, wInf);
-      res.predict5k = { rps: r.requestsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, ratioVs200: single ? r.requestsPerSecond / single : NaN };
+      res.predict5k = { rps: r.requestsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, ratioVsSingle: single ? r.requestsPerSecond / single : NaN };
     }
 
     const w2 = (): { name: string; pid: number }[] => [
@@ -385,12 +378,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     }
 
     if (want('workers2') && inf2) {
-      const a = await load('predict 200c 2w', inf2.url, body200, w2());
+      const a = await load(`predict ${c} 2w`, inf2.url, body200, w2());
       const b = await load('predict 5KiB 2w', inf2.url, body5k, w2());
       res.workers2 = {
-        rps200: a.requestsPerSecond,
+        rpsSingle: a.requestsPerSecond,
         rps5k: b.requestsPerSecond,
-        ratio200Vs1: single ? a.requestsPerSecond / single : NaN,
+        ratioSingleVs1: single ? a.requestsPerSecond / single : NaN,
         ratio5kVs1: res.predict5k ? b.requestsPerSecond / res.predict5k.rps : NaN,
         rssPerWorkerBytes: [...a.processes, ...b.processes].filter((p) => p.name.includes('worker')).map((p) => p.rssMaxBytes),
       };
@@ -406,7 +399,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       }
       const loadInf: number[] = [];
       const loadExp: number[] = [];
-      await load('predict 200c 1w + scrapes', inf.url, body200, wInf, async () => {
+      await load(`predict ${c} 1w + scrapes`, inf.url, body200, wInf, async () => {
         loadInf.push(await timeScrape(inf.url));
         loadExp.push(await timeScrape(exporter.url));
       });
@@ -466,17 +459,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--out <dir>', 'where latest.json and latest.md go', join(REPO_ROOT, 'bench', 'results'))
     .parse(argv);
   const opts = cmd.opts<{ quick: boolean; duration?: number; connections: number; rounds?: number; only?: string[]; referenceModel?: string; variant: string[]; out: string }>();
-  const variants = opts.variant.map((spec): Variant => {
-    const build = /^([\w.+-]+)@(.+)$/.exec(spec);
-    if (build) {
-      const root = resolve(build[2]!);
-      if (!existsSync(join(root, 'dist', 'services', 'inference', 'src', 'main.js'))) cmd.error(`--variant ${spec}: no dist/services/inference/src/main.js under ${root}`);
-      return { label: build[1]!, env: {}, root };
-    }
-    const withEnv = /^([\w.+-]+):((?:[A-Z_][A-Z0-9_]*=[^,]*)(?:,[A-Z_][A-Z0-9_]*=[^,]*)*)$/.exec(spec);
-    if (!withEnv) return cmd.error(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE] or label@dir`);
-    return { label: withEnv[1]!, env: Object.fromEntries(withEnv[2]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
-  });
+  const variants = opts.variant.map((spec) => parseVariant(spec, (m) => cmd.error(m)));
   const only = (opts.only ?? []) as ScenarioName[];
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) cmd.error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
   // wrk runs whole seconds: the smoke mode's runs take 1 s each.

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { BUNDLED_MODEL_PATH } from '../shared/paths.js';
 import { METADATA_KEYS } from '../shared/model-io.js';
 import { runToCompletion, SCRIPTS, startService } from './spawn.js';
-import { benchTexts } from './texts.js';
+import { benchTexts, SINGLE_TEXT_CHARS } from './texts.js';
 import { startWrk } from './wrk.js';
 
 function arg(name: string, fallback: number): number {
@@ -45,9 +45,9 @@ async function main(): Promise<void> {
   const common = { INFERENCE_PORT: '0', WORKERS: '1', EVENTS_ENABLED: 'false', LOG_LEVEL: 'info', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' };
   const plain = await startService('no-shadow', SCRIPTS.inference, common, dir);
   const shadow = await startService('shadow', SCRIPTS.inference, { ...common, SHADOW_MODEL_PATH: shadowFile(dir) }, dir);
-  const body = JSON.stringify({ text: benchTexts().text200 });
+  const body = JSON.stringify({ text: benchTexts().single });
   const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`load average before: ${load()}; ${rounds} rounds of ${seconds} s per server, wrk -t1 -c16, one 200-character text per request`);
+  console.log(`load average before: ${load()}; ${rounds} rounds of ${seconds} s per server, wrk -t1 -c16, one ${SINGLE_TEXT_CHARS}-character text per request`);
   const rps: Record<string, number[]> = { 'no-shadow': [], shadow: [] };
   for (let r = 0; r < rounds; r++) {
     // Alternate which goes first, so drift in the machine's state hits both equally.

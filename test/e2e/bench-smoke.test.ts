@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { BenchResults } from '../../bench/run.js';
+import { SINGLE_TEXT_CHARS } from '../../bench/texts.js';
 import { parseWrkReport } from '../../bench/wrk.js';
 import { runToExit } from '../helpers/spawn.js';
 
@@ -30,10 +31,11 @@ t.test('--quick runs every scenario and writes JSON and Markdown', async (t) => 
   t.match(json.environment.loadGenerator, /^wrk /);
   t.match(json.loadCommand, /^wrk -t1 -c4 -d1s .*--latency -s post\.lua http:\/\/127\.0\.0\.1:PORT\/predict$/);
   const labels = json.runs.map((x) => x.label);
+  const c = `${SINGLE_TEXT_CHARS}c`;
   const expected = [
-    'bare #1', 'design limit #1', 'design limit, reference model #1', 'predict 200c 1w events on #1', 'predict 200c 1w events off #1',
+    'bare #1', 'design limit #1', 'design limit, reference model #1', `predict ${c} 1w events on #1`, `predict ${c} 1w events off #1`,
     'predict 5KiB 1w', 'batch 1 short 1w', 'batch 8 short 1w', 'batch 64 short 1w', 'batch 1 short 2w', 'batch 8 short 2w', 'batch 64 short 2w',
-    'predict 200c 2w', 'predict 5KiB 2w', 'predict 200c 1w + scrapes',
+    `predict ${c} 2w`, 'predict 5KiB 2w', `predict ${c} 1w + scrapes`,
   ];
   for (const l of expected) t.ok(labels.includes(l), `run "${l}" present`);
   for (const run of json.runs) {

@@ -21,7 +21,6 @@ t.test('prediction keys are exact, and only for ids this source issued', async (
 });
 
 t.test('accepted, duplicate, unknown, expired, eviction', async (t) => {
-  // Not 0: lru-cache reads a start time of 0 as "no TTL".
   let now = 1_000_000;
   const ids = createIdSource('0');
   const store = new FeedbackStore({ maxEntries: 3, ttlMs: 1000, keyOf: (id) => ids.predictionKey(id), now: () => now });
@@ -37,19 +36,34 @@ t.test('accepted, duplicate, unknown, expired, eviction', async (t) => {
   now += 500;
   store.record(p3, 'spam');
   now += 700;
-  // lru-cache reuses a clock reading for ttlResolution (1 ms of real time).
-  await new Promise((r) => setTimeout(r, 5));
   t.same(store.resolve(p1, 'ham'), { status: 'expired' }, 'feedback does not refresh the age');
   t.same(store.resolve(p3, 'ham'), { status: 'accepted', predicted: 'spam', captured: false });
   store.record(p4, 'ham');
   t.equal(store.size, 3, 'bounded');
-  // As with the object-per-entry store this replaced: a stale lookup is not a use.
-  t.same(store.resolve(p1, 'ham'), { status: 'unknown' }, 'the least recently used entry was evicted');
+  t.same(store.resolve(p1, 'ham'), { status: 'unknown' }, 'the oldest prediction was forgotten');
   t.same(store.resolve(p2, 'ham'), { status: 'expired' });
 });
 
-t.test('without keyOf, ids are kept as strings', async (t) => {
-  const store = new FeedbackStore({ maxEntries: 10, ttlMs: 60_000 });
+t.test('the last maxEntries predictions, whatever was looked up since', async (t) => {
+  const ids = createIdSource('0');
+  const store = new FeedbackStore({ maxEntries: 2, ttlMs: 60_000, keyOf: (id) => ids.predictionKey(id) });
+  const [p1, p2, p3] = [ids.predictionId(), ids.predictionId(), ids.predictionId()];
+  store.record(p1, 'spam');
+  store.record(p2, 'ham');
+  t.match(store.resolve(p1, 'spam'), { status: 'accepted' });
+  store.record(p3, 'spam');
+  t.same(store.resolve(p1, 'ham'), { status: 'unknown' }, 'feedback does not keep a prediction longer');
+  t.same(store.resolve(p2, 'ham'), { status: 'accepted', predicted: 'ham', captured: false });
+  t.equal(store.size, 2);
+  store.recordShadow(p1, 'ham', 3);
+  t.same(store.resolve(p1, 'ham'), { status: 'unknown' }, 'a shadow label for a forgotten prediction is dropped');
+});
+
+t.test('ids this worker did not issue are neither recorded nor found', async (t) => {
+  const ids = createIdSource('0');
+  const store = new FeedbackStore({ maxEntries: 10, ttlMs: 60_000, keyOf: (id) => ids.predictionKey(id) });
   store.record('x.y.z', 'spam');
-  t.same(store.resolve('x.y.z', 'ham'), { status: 'accepted', predicted: 'spam', captured: false });
+  t.equal(store.size, 0);
+  t.same(store.resolve('x.y.z', 'ham'), { status: 'unknown' });
+  t.throws(() => new FeedbackStore({ maxEntries: 0, ttlMs: 1, keyOf: () => undefined }), RangeError);
 });

@@ -32,7 +32,7 @@ function fakeModel(knownTermRatios: boolean): ServingModel {
 
 t.test('outcome carries prepared length and known-term ratio', async (t) => {
   const ids = createIdSource('0');
-  const store = new FeedbackStore({ maxEntries: 10, ttlMs: 60_000 });
+  const store = new FeedbackStore({ maxEntries: 10, ttlMs: 60_000, keyOf: (id) => ids.predictionKey(id) });
   const outcome: RequestOutcome = {};
   await createPredictor(ModelHolder.of(fakeModel(true)), ids, store, { coalesceMaxTexts: 8 }).predict(['short', 'a text longer than ten'], outcome);
   t.match(outcome.predictions, [
