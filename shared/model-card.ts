@@ -111,6 +111,8 @@ export interface ModelCard {
     shortExcerptChars: number;
     /** And the first this-many paragraphs of each email body (tags removed), cut to shortExcerptChars. */
     paragraphExcerpts: number;
+    /** Loss weight of an excerpt relative to a whole text (absent in older cards: 1). */
+    excerptWeight?: number;
   };
   hyperParameters: {
     maxWordFeatures: number;
@@ -119,8 +121,11 @@ export interface ModelCard {
     /** Raw counts; the norm counts every occurrence, so a repeated term weighs sqrt(count) (docs/model.md). */
     tf: 'occurrences';
     smoothIdf: true;
-    /** Rows are divided by sqrt(sum tf * idf^2 + evidenceLambda): little evidence, small score. */
-    norm: 'l2-shrunk';
+    /**
+     * Rows are divided by sqrt(sum tf * idf^2 + evidenceLambda): little evidence, small score.
+     * "l2-shrunk-per-family": the word terms and the character n-grams each by their own norm.
+     */
+    norm: 'l2-shrunk' | 'l2-shrunk-per-family';
     evidenceLambda: number;
     classifier: 'logistic-regression';
     /** Inverse L2 regularisation strength, as in scikit-learn. */
@@ -139,6 +144,11 @@ export interface ModelCard {
     scale: number;
     offset: number;
     validationTexts: number;
+    /**
+     * Texts of at most maxTokens word tokens have their own Platt fit (logit = scale * z + offset);
+     * absent in older cards and when one calibration serves every length.
+     */
+    shortTexts?: { maxTokens: number; scale: number; offset: number; validationTexts: number };
     /** ECE of the validation texts before and after calibration. */
     validationEceBefore: number;
     validationEceAfter: number;

@@ -8,6 +8,7 @@ import { BUNDLED_MODEL_PATH } from '../../shared/paths.js';
 import { DOMAINS } from '../../shared/model-card.js';
 import { DataError, loadBundledCorpora, loadUserData, type DataFormat } from './corpus.js';
 import { writeModelFiles } from './output.js';
+import type { TextNorm } from './linear-model.js';
 import { DEFAULT_TRAIN_OPTIONS, train, type HeaderMode, type TrainOptions } from './train.js';
 
 const d = DEFAULT_TRAIN_OPTIONS;
@@ -45,11 +46,20 @@ Model (defaults in brackets; LIST = comma-separated values searched on the valid
   --headers MODE         raw-and-body | raw | body [${d.headers}]
   --short-excerpt-chars N  also train on the first N chars of each email body; 0 = off [${d.shortExcerptChars}]
   --paragraph-excerpts N also train on the first N paragraphs of each email body [${d.paragraphExcerpts}]
+  --excerpt-weight F     loss weight of an excerpt relative to a whole text [${d.excerptWeight}]
+  --norm MODE            per-family | joint: one shrunk L2 norm per feature family, or one for both [${d.norm}]
+  --short-calibration-tokens N  texts of at most N word tokens get their own Platt fit; -1 = one fit [${d.shortCalibrationTokens}]
   --fpr-budget F         share of ham the threshold may block, per validation domain [${d.falsePositiveBudget}]
   --threshold P          a fixed threshold instead of the budget policy
   --refit / --no-refit   after evaluation, refit on all messages (train + validation + test);
                          default: on with --data, off for the bundled model
 `;
+
+function normOption(value: string | undefined, fallback: TextNorm): TextNorm {
+  const norm = value ?? fallback;
+  if (norm !== 'per-family' && norm !== 'joint') throw new DataError(`--norm: invalid value ${norm} (per-family or joint)`);
+  return norm;
+}
 
 function number(name: string, value: string | undefined, fallback: number, check: (n: number) => boolean): number {
   if (value === undefined) return fallback;
@@ -90,6 +100,9 @@ async function main(): Promise<void> {
       headers: { type: 'string' },
       'short-excerpt-chars': { type: 'string' },
       'paragraph-excerpts': { type: 'string' },
+      'excerpt-weight': { type: 'string' },
+      norm: { type: 'string' },
+      'short-calibration-tokens': { type: 'string' },
       'fpr-budget': { type: 'string' },
       threshold: { type: 'string' },
       refit: { type: 'boolean' },
@@ -133,6 +146,9 @@ async function main(): Promise<void> {
     headers,
     shortExcerptChars: number('short-excerpt-chars', values['short-excerpt-chars'], d.shortExcerptChars, (n) => Number.isInteger(n) && n >= 0),
     paragraphExcerpts: number('paragraph-excerpts', values['paragraph-excerpts'], d.paragraphExcerpts, (n) => Number.isInteger(n) && n >= 0),
+    excerptWeight: number('excerpt-weight', values['excerpt-weight'], d.excerptWeight, (n) => n > 0),
+    norm: normOption(values.norm, d.norm),
+    shortCalibrationTokens: number('short-calibration-tokens', values['short-calibration-tokens'], d.shortCalibrationTokens, (n) => Number.isInteger(n) && n >= -1),
     falsePositiveBudget: number('fpr-budget', values['fpr-budget'], d.falsePositiveBudget, (n) => n >= 0 && n < 1),
     threshold: values.threshold === undefined ? undefined : number('threshold', values.threshold, 0.5, (n) => n > 0 && n < 1),
     refitOnAll: values.refit ? true : values['no-refit'] ? false : values.data !== undefined,

@@ -8,10 +8,12 @@
  *   chars: " " + text + " " -> Tokenizer(separators [""]: one code point each) -> first K
  *          -> whitespace becomes " " -> n-grams by concatenating shifted slices
  *          -> LabelEncoder(n-gram -> Vw+1..Vw+Vc, else 0)
- *   ids [N, M] -> Gather(idf^2), Gather(w * idf), both 0 at id 0 -> ReduceSum per row:
- *   squared norm and dot product over the occurrences (see vectorizer.ts)
- *   -> z = dot / sqrt(norm^2 + lambda) -> Sigmoid(scale * z + offset) (the training spam share
- *      for a text with no known term) -> spam_probability; >= threshold -> label.
+ *   per family (word ids, character ids; or both concatenated with the joint norm):
+ *   Gather(idf^2), Gather(w * idf), both 0 at id 0 -> ReduceSum per row: squared norm and dot
+ *   product over the occurrences (see vectorizer.ts) -> dot / sqrt(norm^2 + lambda)
+ *   -> z = the families' sum -> Sigmoid(scale * z + offset), with the short-text scale and
+ *      offset for texts of at most shortTokens word tokens (the training spam share for a text
+ *      with no known term) -> spam_probability; >= threshold -> label.
  * Id 0 collects unknown terms, padding and n-grams with an inner boundary with zero weight,
  * so nothing needs filtering.
  */
@@ -40,6 +42,9 @@ export const INIT = {
   lambda: 'evidence_lambda',
   scale: 'calibration_scale',
   offset: 'calibration_offset',
+  shortTokens: 'short_text_max_tokens',
+  shortScale: 'short_calibration_scale',
+  shortOffset: 'short_calibration_offset',
   noEvidenceProbability: 'no_evidence_probability',
   threshold: 'threshold',
   charWindow: 'char_window',
@@ -63,6 +68,9 @@ export function buildOnnxModel(model: LinearTextModel, { card }: { card: ModelCa
     tensor(INIT.lambda, [], Float32Array.of(model.lambda)),
     tensor(INIT.scale, [], Float32Array.of(model.scale)),
     tensor(INIT.offset, [], Float32Array.of(model.offset)),
+    tensor(INIT.shortTokens, [], Float32Array.of(model.shortTokens)),
+    tensor(INIT.shortScale, [], Float32Array.of(model.shortScale)),
+    tensor(INIT.shortOffset, [], Float32Array.of(model.shortOffset)),
     tensor(INIT.noEvidenceProbability, [], Float32Array.of(model.noEvidenceProbability)),
     tensor(INIT.threshold, [], Float32Array.of(model.threshold)),
     tensor(INIT.charWindow, [1], [BigInt(model.features.charWindow)]),
@@ -82,6 +90,7 @@ export function buildOnnxModel(model: LinearTextModel, { card }: { card: ModelCa
     tensor('separator', [], [BIGRAM_SEPARATOR]),
     tensor('f_1', [], Float32Array.of(1)),
     tensor('f_0', [], Float32Array.of(0)),
+    tensor('f_tiny', [], Float32Array.of(1e-30)),
   ];
   return encodeModel({
     name: 'spam_classifier',
@@ -179,23 +188,51 @@ function graphNodes(model: LinearTextModel): INodeProto[] {
     node('ReduceSum', ['token_f', 'axes_1'], ['tokens_per_row'], [attr('keepdims', 0)]),
     node('Max', ['tokens_per_row', 'f_1'], ['tokens_at_least_1']),
     node('Div', ['known_count', 'tokens_at_least_1'], [MODEL_OUTPUT_KNOWN_TERM_RATIO]),
-    ...(hasChars ? [...charNodes(model), node('Concat', ['word_ids', 'char_ids'], ['term_ids'], [attr('axis', 1)])] : [node('Identity', ['word_ids'], ['term_ids'])]),
-    // Every occurrence counts: sums over the row's term ids (0, weight 0, for unknown terms and padding).
-    node('Gather', [INIT.idfSquared, 'term_ids'], ['occurrence_idf_sq'], [attr('axis', 0)]),
-    node('ReduceSum', ['occurrence_idf_sq', 'axes_1'], ['norm_sq'], [attr('keepdims', 0)]),
-    node('Gather', [INIT.weightedIdf, 'term_ids'], ['occurrence_widf'], [attr('axis', 0)]),
-    node('ReduceSum', ['occurrence_widf', 'axes_1'], ['dot'], [attr('keepdims', 0)]),
-    node('Add', ['norm_sq', INIT.lambda], ['shrunk_norm_sq']),
-    node('Sqrt', ['shrunk_norm_sq'], ['norm']),
-    node('Div', ['dot', 'norm'], ['score']),
-    node('Mul', ['score', INIT.scale], ['scaled_score']),
-    node('Add', ['scaled_score', INIT.offset], ['logit']),
+    ...(hasChars ? charNodes(model) : []),
+    ...scoreNodes(model, hasChars),
+    // Short texts have their own calibration (shortTokens -1: none is short).
+    node('LessOrEqual', ['tokens_per_row', INIT.shortTokens], ['is_short_text']),
+    node('Where', ['is_short_text', INIT.shortScale, INIT.scale], ['row_scale']),
+    node('Where', ['is_short_text', INIT.shortOffset, INIT.offset], ['row_offset']),
+    node('Mul', ['score', 'row_scale'], ['scaled_score']),
+    node('Add', ['scaled_score', 'row_offset'], ['logit']),
     node('Sigmoid', ['logit'], ['model_probability']),
     // A row with no known term has norm 0: it gets the training spam share.
-    node('Greater', ['norm_sq', 'f_0'], ['has_evidence']),
+    node('Greater', ['any_norm_sq', 'f_0'], ['has_evidence']),
     node('Where', ['has_evidence', 'model_probability', INIT.noEvidenceProbability], [MODEL_OUTPUT_SPAM_PROBABILITY]),
     node('GreaterOrEqual', [MODEL_OUTPUT_SPAM_PROBABILITY, INIT.threshold], ['is_spam']),
     node('Where', ['is_spam', 'label_spam', 'label_ham'], [MODEL_OUTPUT_LABEL]),
+  ];
+}
+
+/**
+ * Sums over a row's occurrences (term id 0, weight 0, for unknown terms and padding):
+ * norm_sq = sum idf^2 and dot = sum w * idf, then score = dot / sqrt(norm_sq + lambda), per
+ * family and added ("per-family"), or over both families at once ("joint"). `norm_sq` (> 0 when
+ * the text has a known term) says whether there is evidence at all.
+ */
+function scoreNodes(model: LinearTextModel, hasChars: boolean): INodeProto[] {
+  const familySums = (ids: string, f: string): INodeProto[] => [
+    node('Gather', [INIT.idfSquared, ids], [`${f}occurrence_idf_sq`], [attr('axis', 0)]),
+    node('ReduceSum', [`${f}occurrence_idf_sq`, 'axes_1'], [`${f}norm_sq`], [attr('keepdims', 0)]),
+    node('Gather', [INIT.weightedIdf, ids], [`${f}occurrence_widf`], [attr('axis', 0)]),
+    node('ReduceSum', [`${f}occurrence_widf`, 'axes_1'], [`${f}dot`], [attr('keepdims', 0)]),
+    node('Add', [`${f}norm_sq`, INIT.lambda], [`${f}shrunk_norm_sq`]),
+    node('Sqrt', [`${f}shrunk_norm_sq`], [`${f}shrunk_norm`]),
+    // A family with no known term has dot 0 and (with lambda 0) norm 0: 0 / tiny = 0. With a known
+    // term the norm is at least 1 (idf >= 1), so the floor never changes a score.
+    node('Max', [`${f}shrunk_norm`, 'f_tiny'], [`${f}norm`]),
+    node('Div', [`${f}dot`, `${f}norm`], [`${f}score`]),
+  ];
+  if (!hasChars || model.norm === 'joint') {
+    const ids = hasChars ? [node('Concat', ['word_ids', 'char_ids'], ['term_ids'], [attr('axis', 1)])] : [node('Identity', ['word_ids'], ['term_ids'])];
+    return [...ids, ...familySums('term_ids', ''), node('Identity', ['norm_sq'], ['any_norm_sq'])];
+  }
+  return [
+    ...familySums('word_ids', 'word_'),
+    ...familySums('char_ids', 'char_'),
+    node('Add', ['word_score', 'char_score'], ['score']),
+    node('Add', ['word_norm_sq', 'char_norm_sq'], ['any_norm_sq']),
   ];
 }
 
@@ -215,7 +252,7 @@ function metadataOf(model: LinearTextModel, card: ModelCard): Record<string, str
 export function graphOperators(model: Pick<LinearTextModel, 'features'>): string[] {
   const probe: LinearTextModel = {
     words: ['probe'], chars: ['pr'], features: model.features, idfSquared: Float32Array.of(1, 1), weightedIdf: Float32Array.of(0, 0),
-    lambda: 0, scale: 1, offset: 0, noEvidenceProbability: 0, threshold: 0.5, maxTextChars: 1,
+    lambda: 0, norm: 'per-family', scale: 1, offset: 0, shortTokens: -1, shortScale: 1, shortOffset: 0, noEvidenceProbability: 0, threshold: 0.5, maxTextChars: 1,
   };
   const seen = new Set<string>();
   for (const n of graphNodes(probe)) seen.add(n.domain ? `${n.domain}.${n.opType}` : String(n.opType));

@@ -13,10 +13,10 @@ import { WORD_TOKEN_PATTERN } from '../../shared/model-text.js';
 import { fitPlatt, policyThreshold } from './calibration.js';
 import { dedupe, threeWaySplit, type Corpus, type Example, type SplitSpec } from './corpus.js';
 import { decision, fitLogisticRegression, sigmoid, type LogRegModel } from './logreg.js';
-import { ReferenceScorer, type LinearTextModel } from './linear-model.js';
+import { ReferenceScorer, type LinearTextModel, type TextNorm } from './linear-model.js';
 import { evaluateDomain, logLoss } from './metrics.js';
 import { graphOperators, OPSET_IMPORTS } from './onnx-export.js';
-import { capText, stripHeaders, type FeatureSpec } from './text.js';
+import { capText, stripHeaders, tokenize, type FeatureSpec } from './text.js';
 import { fitVocabulary, TermKeys, transform, type Csr } from './vectorizer.js';
 
 export type HeaderMode = ModelCard['preprocessing']['headers'];
@@ -41,12 +41,24 @@ export interface TrainOptions {
   shortExcerptChars: number;
   /** Also train on the first this-many paragraphs of each email body (tags removed), cut to shortExcerptChars. */
   paragraphExcerpts: number;
+  /**
+   * Loss weight of an excerpt relative to a whole text. Excerpts teach the model short spam
+   * written like email, but at full weight their vocabulary outvotes the SMS collection on
+   * short texts (SMS ham scored as spam).
+   */
+  excerptWeight: number;
   /** Share of ham (per validation domain) the threshold may block. */
   falsePositiveBudget: number;
   /** A fixed threshold instead of the policy. */
   threshold?: number;
   /** Refit the classifier on all messages after evaluation (calibration and threshold kept). */
   refitOnAll: boolean;
+  norm: TextNorm;
+  /**
+   * Texts of at most this many word tokens get their own Platt calibration (-1: one calibration
+   * for every text). Needs MIN_SEGMENT_TEXTS validation texts of each class on each side.
+   */
+  shortCalibrationTokens: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -58,14 +70,28 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   c: [30, 100],
   lambda: [0, 300],
   maxIterations: 500,
-  tolerance: 1e-4,
+  tolerance: 1e-5,
   maxTextChars: 4000,
   headers: 'raw-and-body',
   shortExcerptChars: 200,
   paragraphExcerpts: 2,
+  excerptWeight: 0.15,
   falsePositiveBudget: 0.005,
   refitOnAll: false,
+  norm: 'per-family',
+  shortCalibrationTokens: 50,
 };
+
+/** A calibration segment needs this many validation texts of each class, or it shares the pooled fit. */
+export const MIN_SEGMENT_TEXTS = 20;
+type Platt = { a: number; b: number };
+/** Platt fits for long texts and for texts of at most `shortTokens` word tokens. */
+interface Calibration {
+  long: Platt;
+  short: Platt;
+  shortTokens: number;
+  shortTexts: number;
+}
 
 /** Never block a text that is more likely ham than spam, whatever the budget allows. */
 export const THRESHOLD_FLOOR = 0.5;
@@ -92,16 +118,45 @@ export interface TrainResult {
  * contributes its body alone, so the model learns to score bare bodies (what users send)
  * without losing what headers tell about full emails.
  */
-export function trainingTexts(example: Pick<Example, 'text'>, options: Pick<TrainOptions, 'headers' | 'maxTextChars' | 'shortExcerptChars' | 'paragraphExcerpts'>): string[] {
+export function trainingTexts(example: Pick<Example, 'text'>, options: Pick<TrainOptions, 'headers' | 'maxTextChars' | 'shortExcerptChars' | 'paragraphExcerpts'>): TrainingText[] {
   const mode = options.headers;
   const body = stripHeaders(example.text);
-  const texts =
-    mode === 'raw' ? [example.text] : mode === 'body' ? [body] : body === example.text ? [body] : [example.text, body];
+  const whole = mode === 'raw' ? [example.text] : mode === 'body' ? [body] : body === example.text ? [body] : [example.text, body];
+  const excerpts: string[] = [];
   if (options.shortExcerptChars > 0 && body !== example.text && body.length > options.shortExcerptChars) {
-    texts.push(body.slice(0, options.shortExcerptChars));
-    texts.push(...paragraphExcerpts(body, options.shortExcerptChars, options.paragraphExcerpts));
+    excerpts.push(body.slice(0, options.shortExcerptChars), ...paragraphExcerpts(body, options.shortExcerptChars, options.paragraphExcerpts));
   }
-  return texts.map((t) => capText(t, options.maxTextChars));
+  return [
+    ...whole.map((t) => ({ text: capText(t, options.maxTextChars), excerpt: false })),
+    ...excerpts.map((t) => ({ text: capText(t, options.maxTextChars), excerpt: true })),
+  ];
+}
+
+export interface TrainingText {
+  text: string;
+  /** Cut from an email body (short excerpt or paragraph), not a whole message. */
+  excerpt: boolean;
+}
+
+/**
+ * Every training text of the messages with its label and loss weight: each corpus weighs the
+ * same in total (see balancedWeights), and an excerpt weighs excerptWeight of a whole text.
+ */
+export function trainingRows(messages: readonly Example[], options: TrainOptions): { texts: string[]; labels: Label[]; weights: Float64Array } {
+  const texts: string[] = [];
+  const labels: Label[] = [];
+  const sources: string[] = [];
+  const excerpt: boolean[] = [];
+  for (const ex of messages) {
+    for (const t of trainingTexts(ex, options)) {
+      texts.push(t.text);
+      labels.push(ex.label);
+      sources.push(ex.source);
+      excerpt.push(t.excerpt);
+    }
+  }
+  const weights = Float64Array.from(balancedWeights(sources), (w, i) => (excerpt[i] ? w * options.excerptWeight : w));
+  return { texts, labels, weights };
 }
 
 /**
@@ -149,7 +204,7 @@ interface Fitted {
   c: number;
   lambda: number;
   fit: LogRegModel;
-  platt: { a: number; b: number };
+  platt: Calibration;
   errorRate: number;
   logLoss: number;
 }
@@ -166,17 +221,7 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   log(`de-duplication: ${removed} exact duplicate texts removed (${[...removedBySource].map(([s, n]) => `${s}: ${n}`).join(', ') || 'none'})`);
   const { train: trainSet, validation, test } = threeWaySplit(examples, options.split);
   if (validation.length === 0 || test.length === 0) throw new RangeError('too few messages for a validation and a test split');
-  const texts: string[] = [];
-  const labels: Label[] = [];
-  const sources: string[] = [];
-  for (const ex of trainSet) {
-    for (const t of trainingTexts(ex, options)) {
-      texts.push(t);
-      labels.push(ex.label);
-      sources.push(ex.source);
-    }
-  }
-  const sampleWeights = balancedWeights(sources);
+  const { texts, labels, weights: sampleWeights } = trainingRows(trainSet, options);
   log(`split: ${trainSet.length} train / ${validation.length} validation / ${test.length} test messages; ${texts.length} training texts`);
 
   const keys = new TermKeys(options.features);
@@ -187,17 +232,22 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   const valTexts = validation.flatMap(evaluationTexts).filter((t) => t.domain !== 'short');
   const valDocs = counts(keys, valTexts.map((t) => capText(t.text, options.maxTextChars)));
   const valLabels = valTexts.map((t) => t.label);
+  const valShort = valTexts.map((t) => tokenize(capText(t.text, options.maxTextChars)).length <= options.shortCalibrationTokens);
+  const wordFeatures = options.norm === 'per-family' ? vocab.words.length : undefined;
 
   // Grid on the validation split: C and lambda; warm-started along C for each lambda.
   const fitted: Fitted[] = [];
   for (const lambda of options.lambda) {
-    const x = transform(docs, featureOf, vocab.idf, lambda);
-    const xv = transform(valDocs, featureOf, vocab.idf, lambda);
+    const x = transform(docs, featureOf, vocab.idf, lambda, wordFeatures);
+    const xv = transform(valDocs, featureOf, vocab.idf, lambda, wordFeatures);
     for (const c of options.c) {
       const fit = fitLogisticRegression(x, y, { c, maxIterations: options.maxIterations, tolerance: options.tolerance, sampleWeights });
       const z = decision(xv, fit.weights, fit.bias);
-      const platt = fitPlatt(z, valLabels);
-      const p = Array.from(z, (v) => sigmoid(platt.a * v + platt.b));
+      const platt = fitCalibration(z, valLabels, valShort, options.shortCalibrationTokens);
+      const p = Array.from(z, (v, i) => {
+        const { a, b } = valShort[i] ? platt.short : platt.long;
+        return sigmoid(a * v + b);
+      });
       const groups = byDomain(valTexts, p);
       let err = 0;
       let loss = 0;
@@ -223,8 +273,12 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
     idfSquared: Float32Array.from(vocab.idf, (v) => v * v),
     weightedIdf: Float32Array.from(vocab.idf, (v, i) => v * fit.weights[i]!),
     lambda: Math.fround(best.lambda),
-    scale: Math.fround(best.platt.a),
-    offset: Math.fround(best.platt.a * fit.bias + best.platt.b),
+    norm: options.norm,
+    scale: Math.fround(best.platt.long.a),
+    offset: Math.fround(best.platt.long.a * fit.bias + best.platt.long.b),
+    shortTokens: best.platt.shortTokens,
+    shortScale: Math.fround(best.platt.short.a),
+    shortOffset: Math.fround(best.platt.short.a * fit.bias + best.platt.short.b),
     noEvidenceProbability: Math.fround(spamShare),
     threshold: Math.fround(threshold),
     maxTextChars: options.maxTextChars,
@@ -245,7 +299,7 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
     validationFalsePositiveRate[domain] = round6(m.blockedHamRate);
     validationRecall[domain] = round6(m.recall);
   }
-  const zBefore = decision(transform(valDocs, featureOf, vocab.idf, best.lambda), best.fit.weights, best.fit.bias);
+  const zBefore = decision(transform(valDocs, featureOf, vocab.idf, best.lambda, wordFeatures), best.fit.weights, best.fit.bias);
   const eceBefore = evaluateDomain(valLabels, Array.from(zBefore, sigmoid), 0.5).ece;
   const eceAfter = evaluateDomain(valLabels, valScores, 0.5).ece;
   log(`threshold ${threshold.toFixed(4)} (budget ${options.falsePositiveBudget}); validation ECE ${eceBefore.toFixed(4)} -> ${eceAfter.toFixed(4)}`);
@@ -265,22 +319,13 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   const refScores = texts.map((t) => scorer.score(t));
   let refit = best.fit;
   if (options.refitOnAll) {
-    const allTexts: string[] = [];
-    const allLabels: number[] = [];
-    const allSources: string[] = [];
-    for (const ex of examples) {
-      for (const t of trainingTexts(ex, options)) {
-        allTexts.push(t);
-        allLabels.push(ex.label === 'spam' ? 1 : 0);
-        allSources.push(ex.source);
-      }
-    }
-    const xAll = transform(counts(keys, allTexts), featureOf, vocab.idf, best.lambda);
-    refit = fitLogisticRegression(xAll, Uint8Array.from(allLabels), {
-      c: best.c, maxIterations: options.maxIterations, tolerance: options.tolerance, sampleWeights: balancedWeights(allSources),
+    const all = trainingRows(examples, options);
+    const xAll = transform(counts(keys, all.texts), featureOf, vocab.idf, best.lambda, wordFeatures);
+    refit = fitLogisticRegression(xAll, Uint8Array.from(all.labels, (l) => (l === 'spam' ? 1 : 0)), {
+      c: best.c, maxIterations: options.maxIterations, tolerance: options.tolerance, sampleWeights: all.weights,
     });
     model = makeModel(refit, threshold);
-    log(`refitted on all ${examples.length} messages (${allTexts.length} texts): ${refit.iterations} iterations`);
+    log(`refitted on all ${examples.length} messages (${all.texts.length} texts): ${refit.iterations} iterations`);
   }
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -327,6 +372,7 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
       headers: options.headers,
       shortExcerptChars: options.shortExcerptChars,
       paragraphExcerpts: options.paragraphExcerpts,
+      excerptWeight: options.excerptWeight,
     },
     hyperParameters: {
       maxWordFeatures: options.maxWordFeatures,
@@ -334,7 +380,7 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
       minDf: options.minDf,
       tf: 'occurrences',
       smoothIdf: true,
-      norm: 'l2-shrunk',
+      norm: options.norm === 'per-family' ? 'l2-shrunk-per-family' : 'l2-shrunk',
       evidenceLambda: best.lambda,
       classifier: 'logistic-regression',
       c: best.c,
@@ -350,6 +396,9 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
       scale: model.scale,
       offset: model.offset,
       validationTexts: valTexts.length,
+      ...(model.shortTokens >= 0
+        ? { shortTexts: { maxTokens: model.shortTokens, scale: model.shortScale, offset: model.shortOffset, validationTexts: best.platt.shortTexts } }
+        : {}),
       validationEceBefore: round6(eceBefore),
       validationEceAfter: round6(eceAfter),
     },
@@ -376,6 +425,24 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
 }
 
 /**
+ * Platt on the validation scores, once for all texts and, when each side has MIN_SEGMENT_TEXTS
+ * texts of each class, once for the short texts (at most shortTokens word tokens) and once for
+ * the rest. Otherwise both segments share the pooled fit and shortTokens is -1 (none).
+ */
+export function fitCalibration(z: ArrayLike<number>, labels: readonly Label[], isShort: readonly boolean[], shortTokens: number): Calibration {
+  const pooled = fitPlatt(z, labels);
+  const side = (short: boolean) => {
+    const idx = labels.flatMap((_, i) => (isShort[i] === short ? [i] : []));
+    return { z: idx.map((i) => z[i]!), labels: idx.map((i) => labels[i]!) };
+  };
+  const s = side(true);
+  const l = side(false);
+  const enough = (g: { labels: Label[] }) => ['spam', 'ham'].every((c) => g.labels.filter((x) => x === c).length >= MIN_SEGMENT_TEXTS);
+  if (shortTokens < 0 || !enough(s) || !enough(l)) return { long: pooled, short: pooled, shortTokens: -1, shortTexts: 0 };
+  return { long: fitPlatt(l.z, l.labels), short: fitPlatt(s.z, s.labels), shortTokens, shortTexts: s.labels.length };
+}
+
+/**
  * Weights that give every corpus the same total weight in the loss (mean weight 1): SpamAssassin
  * contributes three texts per message and would otherwise drown the SMS collection.
  */
@@ -384,6 +451,7 @@ export function balancedWeights(sources: readonly string[]): Float64Array {
   for (const s of sources) n.set(s, (n.get(s) ?? 0) + 1);
   return Float64Array.from(sources, (s) => sources.length / (n.size * n.get(s)!));
 }
+
 
 const tenths = () => Array.from({ length: 11 }, (_, i) => i / 10);
 
@@ -412,7 +480,7 @@ export function modelVersion(model: LinearTextModel): string {
   h.update(new Uint8Array(model.idfSquared.buffer, model.idfSquared.byteOffset, model.idfSquared.byteLength));
   h.update(new Uint8Array(model.weightedIdf.buffer, model.weightedIdf.byteOffset, model.weightedIdf.byteLength));
   h.update(JSON.stringify(model.features));
-  h.update(`${model.lambda}|${model.scale}|${model.offset}|${model.noEvidenceProbability}|${model.threshold}|${model.maxTextChars}`);
+  h.update(`${model.norm}|${model.shortTokens}|${model.shortScale}|${model.shortOffset}|${model.lambda}|${model.scale}|${model.offset}|${model.noEvidenceProbability}|${model.threshold}|${model.maxTextChars}`);
   return `tfidf-lr-${h.digest('hex').slice(0, 12)}`;
 }
 

@@ -8,7 +8,7 @@ import { fitPlatt, policyThreshold } from '../../../training/src/calibration.js'
 import { fitLogisticRegression, sigmoid } from '../../../training/src/logreg.js';
 import { curves, evaluate, evaluateDomain, rocAuc } from '../../../training/src/metrics.js';
 import { capText, ngrams, stripHeaders, textTerms, tokenize, type FeatureSpec } from '../../../training/src/text.js';
-import { balancedWeights, histogram } from '../../../training/src/train.js';
+import { balancedWeights, fitCalibration, histogram, MIN_SEGMENT_TEXTS } from '../../../training/src/train.js';
 import { fitVocabulary, TermKeys, transform } from '../../../training/src/vectorizer.js';
 import type { Label } from '../../../shared/model-io.js';
 
@@ -171,6 +171,22 @@ t.test('TF-IDF: smooth idf, occurrence norm with evidence shrinkage, two familie
   const bdocs = ['ab ab', 'ab'].map((x) => both.counts(x));
   const v2 = fitVocabulary(bdocs, both, { maxWordFeatures: 10, maxCharFeatures: 10, minDf: 1 }).vocabulary;
   t.same([v2.words, v2.chars], [['ab', 'ab ab'], [' a', 'ab', 'b ']], 'words first, then character n-grams, each its own budget');
+
+  // Per-family norm: row 0 ("ab ab") has words ab x2, "ab ab" x1 and n-grams " a" x2, ab x2, "b " x2.
+  const { featureOf: f2, vocabulary: v3 } = fitVocabulary(bdocs, both, { maxWordFeatures: 10, maxCharFeatures: 10, minDf: 1 });
+  for (const lambda of [0, 7]) {
+    const x = transform(bdocs, f2, v3.idf, lambda, v3.words.length);
+    const occ = [2, 1, 2, 2, 2];
+    const sq = (from: number, to: number) => occ.slice(from, to).reduce((s, c, i) => s + c * v3.idf[from + i]! ** 2, 0);
+    const wordNorm = Math.sqrt(sq(0, 2) + lambda);
+    const charNorm = Math.sqrt(sq(2, 5) + lambda);
+    Array.from(x.values.subarray(0, 5)).forEach((v, j) =>
+      t.ok(Math.abs(v - (occ[j]! * v3.idf[j]!) / (j < 2 ? wordNorm : charNorm)) < 1e-12, `per-family norm, lambda ${lambda}, feature ${j}`));
+    const joint = transform(bdocs, f2, v3.idf, lambda);
+    t.ok(Math.abs(joint.values[0]! - (2 * v3.idf[0]!) / Math.sqrt(sq(0, 5) + lambda)) < 1e-12, `joint norm, lambda ${lambda}`);
+  }
+  const unknown = transform([new Map([[123_456_789, 1]])], f2, v3.idf, 0, v3.words.length);
+  t.same(Array.from(unknown.values), [], 'a text with no known term stays all zeros');
 });
 
 t.test('Platt calibration and the threshold policy', async (t) => {
@@ -195,6 +211,27 @@ t.test('Platt calibration and the threshold policy', async (t) => {
   t.equal(policyThreshold([{ labels: ['ham', 'spam'], probabilities: [0.1, 0.9] }], 0.005, 0.5), 0.5, 'never below the floor');
   const two = policyThreshold([group, { labels: ['ham', 'ham'], probabilities: [0.999, 0.2] }], 0.005, 0.5);
   t.ok(two > 0.999, 'the strictest domain decides');
+
+  // Two segments with different odds for the same score: short texts sigmoid(z + 1), long sigmoid(2z - 1).
+  const segZ: number[] = [];
+  const segLabels: Label[] = [];
+  const isShort: boolean[] = [];
+  for (let i = 0; i < 4000; i++) {
+    const v = (i % 200) / 20 - 5;
+    const short = i % 2 === 0;
+    segZ.push(v);
+    isShort.push(short);
+    segLabels.push(((i * 7919) % 1000) / 1000 < sigmoid(short ? v + 1 : 2 * v - 1) ? 'spam' : 'ham');
+  }
+  const seg = fitCalibration(segZ, segLabels, isShort, 50);
+  t.equal(seg.shortTokens, 50, 'both segments have enough texts of each class: two fits');
+  t.ok(Math.abs(seg.short.a - 1) < 0.3 && Math.abs(seg.short.b - 1) < 0.3, `short texts: a ~ 1, b ~ 1 (got ${seg.short.a.toFixed(3)}, ${seg.short.b.toFixed(3)})`);
+  t.ok(Math.abs(seg.long.a - 2) < 0.4 && Math.abs(seg.long.b + 1) < 0.4, `long texts: a ~ 2, b ~ -1 (got ${seg.long.a.toFixed(3)}, ${seg.long.b.toFixed(3)})`);
+  t.equal(seg.shortTexts, 2000, 'validation texts in the short segment');
+  const fewShort = isShort.map((s, i) => s && i < 10);
+  const pooled = fitCalibration(segZ, segLabels, fewShort, 50);
+  t.same([pooled.shortTokens, pooled.short, pooled.long], [-1, fitPlatt(segZ, segLabels), fitPlatt(segZ, segLabels)], `fewer than ${MIN_SEGMENT_TEXTS} texts of a class on one side: one pooled fit, no segment`);
+  t.equal(fitCalibration(segZ, segLabels, isShort, -1).shortTokens, -1, 'segments switched off (-1)');
 });
 
 t.test('histograms and per-domain figures', async (t) => {
