@@ -152,6 +152,9 @@ export interface ModelCard {
     /** ECE of the validation texts before and after calibration. */
     validationEceBefore: number;
     validationEceAfter: number;
+    /** Log loss of the validation texts before and after calibration (what Platt minimises; absent in older cards). */
+    validationLogLossBefore?: number;
+    validationLogLossAfter?: number;
   };
   threshold: number;
   thresholdPolicy: {

@@ -302,7 +302,9 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   const zBefore = decision(transform(valDocs, featureOf, vocab.idf, best.lambda, wordFeatures), best.fit.weights, best.fit.bias);
   const eceBefore = evaluateDomain(valLabels, Array.from(zBefore, sigmoid), 0.5).ece;
   const eceAfter = evaluateDomain(valLabels, valScores, 0.5).ece;
-  log(`threshold ${threshold.toFixed(4)} (budget ${options.falsePositiveBudget}); validation ECE ${eceBefore.toFixed(4)} -> ${eceAfter.toFixed(4)}`);
+  const logLossBefore = logLoss(valLabels, Array.from(zBefore, sigmoid));
+  const logLossAfter = logLoss(valLabels, valScores);
+  log(`threshold ${threshold.toFixed(4)} (budget ${options.falsePositiveBudget}); validation ECE ${eceBefore.toFixed(4)} -> ${eceAfter.toFixed(4)}, log loss ${logLossBefore.toFixed(4)} -> ${logLossAfter.toFixed(4)}`);
 
   let model = makeModel(best.fit, threshold);
   const scorer = new ReferenceScorer(model);
@@ -401,6 +403,8 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
         : {}),
       validationEceBefore: round6(eceBefore),
       validationEceAfter: round6(eceAfter),
+      validationLogLossBefore: round6(logLossBefore),
+      validationLogLossAfter: round6(logLossAfter),
     },
     threshold: model.threshold,
     thresholdPolicy: { falsePositiveBudget: options.falsePositiveBudget, floor: THRESHOLD_FLOOR, validationFalsePositiveRate, validationRecall },
