@@ -63,7 +63,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   split: { seed: 42, testFraction: 0.2, validationFraction: 0.2 },
-  features: { words: true, charWindow: 256, charMinN: 2, charMaxN: 5 },
+  features: { words: true, charWindow: 256, charMinN: 2, charMaxN: 4 },
   maxWordFeatures: 20_000,
   maxCharFeatures: 40_000,
   minDf: 2,
