@@ -52,6 +52,8 @@ export const INIT = {
 export const WORD_VOCAB_NODE = 'word_vocabulary';
 export const CHAR_VOCAB_NODE = 'char_vocabulary';
 export const CHAR_TOKENIZER_NODE = 'char_tokenizer';
+/** The character family's own score: present only in a graph with the per-family norm. */
+export const CHAR_SCORE = 'char_score';
 
 export function buildOnnxModel(model: LinearTextModel, { card }: { card: ModelCard }): Uint8Array {
   const V = model.words.length + model.chars.length;
@@ -73,18 +75,17 @@ export function buildOnnxModel(model: LinearTextModel, { card }: { card: ModelCa
     tensor(INIT.shortOffset, [], Float32Array.of(model.shortOffset)),
     tensor(INIT.noEvidenceProbability, [], Float32Array.of(model.noEvidenceProbability)),
     tensor(INIT.threshold, [], Float32Array.of(model.threshold)),
-    tensor(INIT.charWindow, [1], [BigInt(model.features.charWindow)]),
     tensor('label_spam', [], ['spam']),
     tensor('label_ham', [], ['ham']),
     tensor('pad_token', [], [PAD_TOKEN]),
-    tensor('boundary', [], [CHAR_BOUNDARY]),
+    ...(model.features.charWindow > 0 ? [tensor(INIT.charWindow, [1], [BigInt(model.features.charWindow)]), tensor('boundary', [], [CHAR_BOUNDARY])] : []),
     tensor('i64_0', [], [0n]),
     tensor('axes_1', [1], [1n]),
     tensor('starts_0', [1], [0n]),
     tensor('starts_1', [1], [1n]),
-    tensor('starts_2', [1], [2n]),
-    tensor('starts_3', [1], [3n]),
-    tensor('starts_4', [1], [4n]),
+    // gram_n starts its tail slice at n - 1: only the lengths the graph builds (onnxruntime warns
+    // about an unused initializer on every load).
+    ...[2, 3, 4].filter((k) => model.features.charWindow > 0 && k < model.features.charMaxN).map((k) => tensor(`starts_${k}`, [1], [BigInt(k)])),
     tensor('ends_last', [1], [-1n]),
     tensor('ends_all', [1], [9223372036854775807n]),
     tensor('separator', [], [BIGRAM_SEPARATOR]),
@@ -231,7 +232,7 @@ function scoreNodes(model: LinearTextModel, hasChars: boolean): INodeProto[] {
   return [
     ...familySums('word_ids', 'word_'),
     ...familySums('char_ids', 'char_'),
-    node('Add', ['word_score', 'char_score'], ['score']),
+    node('Add', ['word_score', CHAR_SCORE], ['score']),
     node('Add', ['word_norm_sq', 'char_norm_sq'], ['any_norm_sq']),
   ];
 }

@@ -6,7 +6,7 @@ import onnxProto from 'onnx-proto';
 import { METADATA_KEYS } from '../../shared/model-io.js';
 import type { ModelCard } from '../../shared/model-card.js';
 import type { LinearTextModel } from './linear-model.js';
-import { CHAR_VOCAB_NODE, INIT, WORD_VOCAB_NODE } from './onnx-export.js';
+import { CHAR_SCORE, CHAR_VOCAB_NODE, INIT, WORD_VOCAB_NODE } from './onnx-export.js';
 
 const { onnx } = onnxProto;
 
@@ -56,7 +56,8 @@ export function readLinearTextModel(bytes: Uint8Array): { model: LinearTextModel
     idfSquared: floats(init.get(INIT.idfSquared), INIT.idfSquared).subarray(1),
     weightedIdf: floats(init.get(INIT.weightedIdf), INIT.weightedIdf).subarray(1),
     lambda: scalar(INIT.lambda),
-    norm: card.hyperParameters.norm === 'l2-shrunk-per-family' ? 'per-family' : 'joint',
+    // The graph, not the card, says how it normalises: per family when it scores the families apart.
+    norm: (graph.node ?? []).some((n) => (n.output ?? []).includes(CHAR_SCORE)) ? 'per-family' : 'joint',
     scale: scalar(INIT.scale),
     offset: scalar(INIT.offset),
     shortTokens: init.has(INIT.shortTokens) ? scalar(INIT.shortTokens) : -1,
