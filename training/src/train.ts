@@ -65,7 +65,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   split: { seed: 42, testFraction: 0.2, validationFraction: 0.2 },
   features: { words: true, charWindow: 256, charMinN: 2, charMaxN: 4 },
   maxWordFeatures: 20_000,
-  maxCharFeatures: 40_000,
+  maxCharFeatures: 20_000,
   minDf: 2,
   c: [30, 100],
   lambda: [0, 300],
