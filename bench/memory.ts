@@ -11,6 +11,7 @@
  * included) and the resident split (RssAnon, RssFile) are read once.
  *
  *   node dist/bench/memory.js [--seconds 6] [--rounds 2] [--variant label:K=V,... | label@root]...
+ *                             [--exporter-flag=--max-semi-space-size=2]...
  *
  * Without --variant it measures the build in dist/ as is. Heavy: run it under the team's lock.
  */
@@ -60,9 +61,10 @@ async function main(): Promise<void> {
   const opts = new Command('memory')
     .option('--seconds <n>', 'seconds per wrk run', Number, 6)
     .option('--rounds <n>', 'rounds (every variant through every scenario once per round)', Number, 2)
+    .option('--exporter-flag <flag>', 'a V8 flag for the exporter after the launchers\' own (they win); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--variant <spec>', 'label:K=V,... (other env) or label@root (the build under root/dist); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .parse(process.argv)
-    .opts<{ seconds: number; rounds: number; variant: string[] }>();
+    .opts<{ seconds: number; rounds: number; variant: string[]; exporterFlag: string[] }>();
   const variants: Variant[] = opts.variant.length > 0 ? opts.variant.map((s) => parseVariant(s, (m) => { throw new Error(m); })) : [{ label: 'default', env: {} }];
   const texts = benchTexts();
   const bodies: Array<[string, string]> = [
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   const services: Service[] = [];
   process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${opts.rounds} round(s), ${opts.seconds} s per run, wrk -t1 -c16\n`);
   try {
-    const exporter = await startService('exporter', SCRIPTS.exporter, { EXPORTER_PORT: '0', EVENTS_SOCKET: socket }, dir);
+    const exporter = await startService('exporter', SCRIPTS.exporter, { EXPORTER_PORT: '0', EVENTS_SOCKET: socket }, dir, opts.exporterFlag);
     services.push(exporter);
     const infs: Service[] = [];
     for (const [i, v] of variants.entries()) {
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
       process.stdout.write(`| ${v.label} | ${(idle[i]!.rss / MB).toFixed(0)} MB | ${perScenario.map((rs) => rs.map((r) => r.rssMaxMb.toFixed(0)).join(', ')).join(' | ')} | ${(end.hwm / MB).toFixed(0)} MB | ${(end.anon / MB).toFixed(0)} / ${(end.file / MB).toFixed(0)} MB | ${perScenario.map((rs) => Math.round(median(rs.map((r) => r.perCpuSecond))).toLocaleString('en')).join(' / ')} |\n`);
     }
     const exp = memoryOf(exporter.pid);
-    process.stdout.write(`\nexporter: max sampled ${Math.max(...rows.map((r) => r.exporterRssMaxMb)).toFixed(0)} MB, VmHWM ${(exp.hwm / MB).toFixed(0)} MB, RssAnon / RssFile ${(exp.anon / MB).toFixed(0)} / ${(exp.file / MB).toFixed(0)} MB\n`);
+    process.stdout.write(`\nexporter${opts.exporterFlag.length ? ` (${opts.exporterFlag.join(' ')})` : ''}: max sampled ${Math.max(...rows.map((r) => r.exporterRssMaxMb)).toFixed(0)} MB, VmHWM ${(exp.hwm / MB).toFixed(0)} MB, RssAnon / RssFile ${(exp.anon / MB).toFixed(0)} / ${(exp.file / MB).toFixed(0)} MB\n`);
   } finally {
     for (const s of services) await s.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -75,7 +75,7 @@ module.exports = {
       ...common,
       name: 'spam-detector-exporter',
       script: path.join(ROOT, 'dist', 'services', 'exporter', 'src', 'main.js'),
-      node_args: ['--max-semi-space-size=4'],
+      node_args: ['--max-semi-space-size=1'],
       exec_mode: 'fork',
       instances: 1,
       env: {
