@@ -14,6 +14,8 @@ export interface ProcessUsage {
   /** CPU seconds over the run: answers / this = answers per CPU-second. */
   cpuSeconds: number;
   rssMaxBytes: number;
+  /** The kernel's own peak RSS of the process since it started (VmHWM), read after the run. */
+  rssPeakBytes: number;
 }
 
 export interface LoadResult {
@@ -61,10 +63,10 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
-/** Resident set size in bytes, or NaN if the process is gone. */
-export function rssOf(pid: number): number {
+/** A `kB` field of /proc/<pid>/status (VmRSS: resident now, VmHWM: peak; RssAnon + RssFile = VmRSS) in bytes, or NaN if the process is gone. */
+export function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile' = 'VmRSS'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : NaN;
   } catch {
     return NaN;
@@ -75,7 +77,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const rssMax = new Map<number, number>();
   const sampleRss = (): void => {
     for (const { pid } of spec.watch) {
-      const r = rssOf(pid);
+      const r = statusBytes(pid);
       if (Number.isFinite(r)) rssMax.set(pid, Math.max(rssMax.get(pid) ?? 0, r));
     }
   };
@@ -108,7 +110,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   sampleRss();
   const processes = spec.watch.map(({ name, pid }, i) => {
     const cpuSeconds = cpuSecondsOf(pid) - cpu0[i]!;
-    return { name, pid, cpuCores: cpuSeconds / wall, cpuSeconds, rssMaxBytes: rssMax.get(pid) ?? NaN };
+    return { name, pid, cpuCores: cpuSeconds / wall, cpuSeconds, rssMaxBytes: rssMax.get(pid) ?? NaN, rssPeakBytes: statusBytes(pid, 'VmHWM') };
   });
   const ok = r.requests - r.non2xx;
   return {

@@ -15,30 +15,20 @@
  *
  * Without --variant it measures the build in dist/ as is. Heavy: run it under the team's lock.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad, statusBytes, type LoadResult } from './load.js';
 import { parseVariant, type Variant } from './variant.js';
 import { runToCompletion, SCRIPTS, startService, type Service } from './spawn.js';
 import { benchTexts, SINGLE_TEXT_CHARS } from './texts.js';
 
 const MB = 1024 * 1024;
 
-/** VmRSS, VmHWM, RssAnon and RssFile of a process, in bytes (NaN if gone or absent). */
-export function memoryOf(pid: number): { rss: number; hwm: number; anon: number; file: number } {
-  let status = '';
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    // gone: NaN below
-  }
-  const kb = (field: string): number => {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return m ? Number(m[1]) * 1024 : NaN;
-  };
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
+/** VmRSS, VmHWM, RssAnon and RssFile of a process, in bytes (NaN if gone). */
+function memoryOf(pid: number): { rss: number; hwm: number; anon: number; file: number } {
+  return { rss: statusBytes(pid), hwm: statusBytes(pid, 'VmHWM'), anon: statusBytes(pid, 'RssAnon'), file: statusBytes(pid, 'RssFile') };
 }
 
 async function scrape(url: string): Promise<void> {

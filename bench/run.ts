@@ -129,7 +129,11 @@ export interface BenchResults {
     /** How many single-text /predict workers one exporter core keeps up with. */
     ratioVsPredictRps?: number;
   };
-  rss: { inferenceMaxBytes: number; exporterMaxBytes: number };
+  /**
+   * RSS sampled every 500 ms during the load runs (max), and the kernel's own peak (VmHWM: start-up
+   * and the moments between samples included) read after each run.
+   */
+  rss: { inferenceMaxBytes: number; exporterMaxBytes: number; inferencePeakBytes: number; exporterPeakBytes: number };
   targets: TargetCheck[];
 }
 
@@ -205,6 +209,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const runs: Run[] = [];
   const rssInference: number[] = [];
   const rssExporter: number[] = [];
+  const peakInference: number[] = [];
+  const peakExporter: number[] = [];
   const res: Partial<BenchResults> = {};
   const start = async (name: string, script: string, e: Record<string, string>): Promise<Service> => {
     const s = await startService(name, script, e, dir);
@@ -226,8 +232,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     const run: Run = { label, ...r, perServerCpuSecond: serverCpu > 0 ? r.requests / serverCpu : NaN };
     runs.push(run);
     for (const p of r.processes) {
-      if (p.name.startsWith('inference')) rssInference.push(p.rssMaxBytes);
-      if (p.name === 'exporter') rssExporter.push(p.rssMaxBytes);
+      if (p.name.startsWith('inference')) {
+        rssInference.push(p.rssMaxBytes);
+        peakInference.push(p.rssPeakBytes);
+      }
+      if (p.name === 'exporter') {
+        rssExporter.push(p.rssMaxBytes);
+        peakExporter.push(p.rssPeakBytes);
+      }
     }
     log(`${label}: ${Math.round(r.requestsPerSecond)} req/s (${Math.round(run.perServerCpuSecond)} per server CPU-s), p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}, wrk ${r.loadGeneratorCores.toFixed(2)} cores`);
     if (r.requests === 0) throw new Error(`${label}: no successful answer (non-2xx ${r.non2xx}, errors ${r.errors})`);
@@ -439,7 +451,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     options: { quick: o.quick, duration: o.duration, connections: o.connections, rounds: o.rounds, only: o.only, ...(o.referenceModel ? { referenceModel: o.referenceModel } : {}), variants: o.variants },
     runs,
     ...res,
-    rss: { inferenceMaxBytes: Math.max(0, ...rssInference.filter(Number.isFinite)), exporterMaxBytes: Math.max(0, ...rssExporter.filter(Number.isFinite)) },
+    rss: {
+      inferenceMaxBytes: Math.max(0, ...rssInference.filter(Number.isFinite)),
+      exporterMaxBytes: Math.max(0, ...rssExporter.filter(Number.isFinite)),
+      inferencePeakBytes: Math.max(0, ...peakInference.filter(Number.isFinite)),
+      exporterPeakBytes: Math.max(0, ...peakExporter.filter(Number.isFinite)),
+    },
     targets: [],
   };
   results.targets = evaluateTargets(results);

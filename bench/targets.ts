@@ -38,7 +38,10 @@ export function evaluateTargets(r: BenchResults): TargetCheck[] {
   // Judged on CPU per answer over all rounds: req/s of one round moves +-50% with the machine's load.
   add('publishing overhead (events on vs off, inference CPU per answer)', '<= 3%', r.events?.overheadPercentPooledCpu, (v) => v <= 3, (v) => `${v.toFixed(1)}% (req/s median: ${(r.events?.overheadPercent.median ?? NaN).toFixed(1)}%)`);
   add('exporter ingest, one core', '>= 200k events/s', r.ingest?.socket.eventsPerCpuSecond, (v) => v >= 200_000, (v) => `${Math.round(v)} events/CPU-s`);
-  add('inference RSS per worker', '<= 150 MB', r.rss.inferenceMaxBytes || undefined, (v) => v <= 150 * MB, (v) => `${(v / MB).toFixed(0)} MB`);
-  add('exporter RSS', '<= 80 MB', r.rss.exporterMaxBytes || undefined, (v) => v <= 80 * MB, (v) => `${(v / MB).toFixed(0)} MB`);
+  // Judged on the higher of the sampled maximum and the kernel's own peak (VmHWM).
+  const mem = (sampled: number, peak: number): number | undefined => Math.max(sampled, Number.isFinite(peak) ? peak : 0) || undefined;
+  const showMem = (sampled: number, peak: number) => (v: number): string => `${(v / MB).toFixed(0)} MB (sampled max ${(sampled / MB).toFixed(0)}, VmHWM ${(peak / MB).toFixed(0)})`;
+  add('inference RSS per worker', '<= 150 MB', mem(r.rss.inferenceMaxBytes, r.rss.inferencePeakBytes), (v) => v <= 150 * MB, showMem(r.rss.inferenceMaxBytes, r.rss.inferencePeakBytes));
+  add('exporter RSS', '<= 80 MB', mem(r.rss.exporterMaxBytes, r.rss.exporterPeakBytes), (v) => v <= 80 * MB, showMem(r.rss.exporterMaxBytes, r.rss.exporterPeakBytes));
   return t;
 }
