@@ -164,6 +164,8 @@ export interface ModelCard {
     floor: number;
     validationFalsePositiveRate: Partial<Record<Domain, number>>;
     validationRecall: Partial<Record<Domain, number>>;
+    /** Domains with too few validation ham (fewer than 1 / budget) for the budget to bind: the floor holds there. */
+    notBinding?: Domain[];
   };
   /** Spam probability given to a text with no known term: the share of spam in training. */
   noEvidenceProbability: number;

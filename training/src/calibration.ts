@@ -58,13 +58,25 @@ export function fitPlatt(z: ArrayLike<number>, labels: readonly Label[]): { a: n
 }
 
 /**
- * The lowest threshold (never below `floor`) at which, in every group, at most `budget` of the
- * ham is labelled spam. Probabilities are compared as float32, as the graph stores them.
+ * Whether `hamCount` validation ham can show a false-positive rate as small as `budget`: with
+ * fewer than 1 / budget ham (200 for 0.5%) one blocked ham is already over it, so "within the
+ * budget" would mean "not one", and the threshold would jump above the single highest-scoring
+ * ham of a small (often noisily labelled) set. A budget of 0 always binds: the user asked for it.
+ */
+export function budgetResolves(hamCount: number, budget: number): boolean {
+  return budget === 0 || hamCount * budget >= 1;
+}
+
+/**
+ * The lowest threshold (never below `floor`) at which, in every group whose ham can resolve the
+ * budget (budgetResolves), at most `budget` of the ham is labelled spam. Probabilities are
+ * compared as float32, as the graph stores them.
  */
 export function policyThreshold(groups: { labels: readonly Label[]; probabilities: ArrayLike<number> }[], budget: number, floor: number): number {
   let threshold = floor;
   for (const g of groups) {
     const ham = g.labels.flatMap((l, i) => (l === 'ham' ? [Math.fround(g.probabilities[i]!)] : [])).sort((x, y) => y - x);
+    if (!budgetResolves(ham.length, budget)) continue;
     const allowed = Math.floor(budget * ham.length);
     if (allowed >= ham.length) continue;
     // Block at most `allowed` ham: the threshold must lie above the (allowed + 1)-th highest ham score.

@@ -10,7 +10,7 @@ import type { Domain, DomainMetrics, Histogram, ModelCard } from '../../shared/m
 import { SHORT_TEXT_CHARS } from '../../shared/model-card.js';
 import type { Label } from '../../shared/model-io.js';
 import { WORD_TOKEN_PATTERN } from '../../shared/model-text.js';
-import { fitPlatt, policyThreshold } from './calibration.js';
+import { budgetResolves, fitPlatt, policyThreshold } from './calibration.js';
 import { dedupe, threeWaySplit, type Corpus, type Example, type SplitSpec } from './corpus.js';
 import { decision, fitLogisticRegression, sigmoid, type LogRegModel } from './logreg.js';
 import { ReferenceScorer, type LinearTextModel, type TextNorm } from './linear-model.js';
@@ -292,6 +292,12 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   // bodies and short excerpts are derived forms of the same messages, reported but not binding.
   const policyGroups = [...valGroups].filter(([d]) => POLICY_DOMAINS.includes(d)).map(([, g]) => ({ labels: g.labels, probabilities: g.scores }));
   const threshold = options.threshold ?? policyThreshold(policyGroups, options.falsePositiveBudget, THRESHOLD_FLOOR);
+  const notBinding = [...valGroups]
+    .filter(([d, g]) => POLICY_DOMAINS.includes(d) && !budgetResolves(g.labels.filter((l) => l === 'ham').length, options.falsePositiveBudget))
+    .map(([d]) => d);
+  if (notBinding.length > 0 && options.threshold === undefined) {
+    log(`threshold policy: too few validation ham to resolve a ${options.falsePositiveBudget} budget in ${notBinding.join(', ')} (fewer than ${Math.ceil(1 / options.falsePositiveBudget)}); the floor ${THRESHOLD_FLOOR} holds there`);
+  }
   const validationFalsePositiveRate: Partial<Record<Domain, number>> = {};
   const validationRecall: Partial<Record<Domain, number>> = {};
   for (const [domain, g] of valGroups) {
@@ -407,7 +413,13 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
       validationLogLossAfter: round6(logLossAfter),
     },
     threshold: model.threshold,
-    thresholdPolicy: { falsePositiveBudget: options.falsePositiveBudget, floor: THRESHOLD_FLOOR, validationFalsePositiveRate, validationRecall },
+    thresholdPolicy: {
+      falsePositiveBudget: options.falsePositiveBudget,
+      floor: THRESHOLD_FLOOR,
+      validationFalsePositiveRate,
+      validationRecall,
+      ...(notBinding.length > 0 ? { notBinding } : {}),
+    },
     noEvidenceProbability: model.noEvidenceProbability,
     metrics: { test: summary(asStored), testHeaderless: summary(headerless), domains },
     reference: {

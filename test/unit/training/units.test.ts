@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError, dedupe, loadUserData, parseLabel, stratifiedSplit, threeWaySplit, type Example } from '../../../training/src/corpus.js';
-import { fitPlatt, policyThreshold } from '../../../training/src/calibration.js';
+import { budgetResolves, fitPlatt, policyThreshold } from '../../../training/src/calibration.js';
 import { fitLogisticRegression, sigmoid } from '../../../training/src/logreg.js';
 import { curves, evaluate, evaluateDomain, rocAuc } from '../../../training/src/metrics.js';
 import { capText, ngrams, stripHeaders, textTerms, tokenize, type FeatureSpec } from '../../../training/src/text.js';
@@ -209,8 +209,14 @@ t.test('Platt calibration and the threshold policy', async (t) => {
   const blocked = ham.filter((p) => p >= th).length;
   t.ok(blocked <= 5 && blocked >= 4, `blocks at most 0.5% of 1000 ham (${blocked}) at ${th}`);
   t.equal(policyThreshold([{ labels: ['ham', 'spam'], probabilities: [0.1, 0.9] }], 0.005, 0.5), 0.5, 'never below the floor');
-  const two = policyThreshold([group, { labels: ['ham', 'ham'], probabilities: [0.999, 0.2] }], 0.005, 0.5);
-  t.ok(two > 0.999, 'the strictest domain decides');
+  // Six ham at 0.999 of 1000: at most five may be blocked, so the threshold must pass 0.999.
+  const strict = { labels: ham.map((): Label => 'ham'), probabilities: ham.map((p, i) => (i < 6 ? 0.999 : p / 2)) };
+  t.ok(policyThreshold([group], 0.005, 0.5) < 0.999, 'the uniform domain alone stays under 0.999');
+  t.ok(policyThreshold([group, strict], 0.005, 0.5) > 0.999, 'the strictest domain decides');
+  const few = { labels: ['ham', 'ham', 'spam'] as Label[], probabilities: [0.97, 0.2, 0.99] };
+  t.equal(policyThreshold([few], 0.005, 0.5), 0.5, 'a domain with fewer than 200 ham cannot resolve 0.5%: the floor holds');
+  t.ok(policyThreshold([few], 0, 0.5) > 0.97, 'a budget of 0 binds whatever the count');
+  t.same([budgetResolves(199, 0.005), budgetResolves(200, 0.005), budgetResolves(3, 0)], [false, true, true], 'budgetResolves: 1 / budget ham, or a zero budget');
 
   // Two segments with different odds for the same score: short texts sigmoid(z + 1), long sigmoid(2z - 1).
   const segZ: number[] = [];
