@@ -36,7 +36,7 @@ export function renderMarkdown(r: BenchResults): string {
 
   if (r.series) {
     out.push(
-      '## Alternating rounds, single ${SINGLE_TEXT_CHARS}-character text (median, and min to max over the rounds)', '',
+      `## Alternating rounds, single ${SINGLE_TEXT_CHARS}-character text (median, and min to max over the rounds)`, '',
       '| server | req/s | per server CPU-s | p50 ms | p99 ms | non-2xx | errors |', '|---|---|---|---|---|---|---|',
     );
     for (const [k, s] of Object.entries(r.series) as Array<[string, RoundSeries]>) {
