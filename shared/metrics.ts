@@ -193,6 +193,8 @@ export const INFERENCE_METRICS = {
     help: 'Model reloads and rollbacks (POST /admin/*, SIGHUP), by outcome: success, refused (bad file, nothing to roll back to) or failed (timeout, busy, versions differ). Counted where coordinated: the cluster primary, or the process itself.' }),
   shadowDroppedTextsTotal: def({ owner: 'inference', name: `${P}shadow_dropped_texts_total`, type: 'counter', labelNames: ['reason'],
     help: 'Texts the shadow model did not score: queue_full (SHADOW_QUEUE_MAX_TEXTS), error (the shadow call failed) or no_model (removed by a reload).' }),
+  canaryRequestsTotal: def({ owner: 'inference', name: `${P}canary_requests_total`, type: 'counter', labelNames: [],
+    help: 'Requests /predict answered with the candidate model (SHADOW_MODEL_PATH) instead of the current one: the CANARY_PERCENT share. Their predictions are counted under the candidate\'s model_version.' }),
   workerRestartsTotal: def({ owner: 'inference', name: `${P}inference_worker_restarts_total`, type: 'counter', labelNames: ['worker'],
     help: 'Inference workers the node:cluster primary re-forked after they died, by worker slot.' }),
 } as const satisfies Record<string, MetricDef>;

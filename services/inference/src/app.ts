@@ -44,6 +44,7 @@ import { ModelHolder } from './model-holder.js';
 import { loadModel } from './model/index.js';
 import { localAdmin, type ModelAdmin } from './lifecycle/admin.js';
 import { ShadowRunner } from './shadow.js';
+import { CanarySplit } from './canary.js';
 import { counterFrom } from '../../../shared/metric-builders.js';
 import { INFERENCE_METRICS } from '../../../shared/metrics.js';
 
@@ -143,12 +144,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const admin =
     deps.admin ??
     localAdmin(config.workerId, models, { timeoutMs: config.reloadTimeoutMs, registry, log: deps.logger ? deps.logger : undefined });
+  const canary = new CanarySplit(config.canaryPercent, models, (message) => app.log.warn(message));
   const context: InferenceContext = {
     config,
     get model() {
       return models.current;
     },
     models,
+    canary,
     admin,
     ids,
     capture,
@@ -195,7 +198,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sink: publisher ? (version, results) => publisher.publishShadow(version, results) : undefined,
   });
   await app.register(predictRoutes, {
-    predictor: createPredictor(models, ids, context.store, { coalesceMaxTexts: config.coalesceMaxTexts, capture, shadow }),
+    predictor: createPredictor(models, ids, context.store, {
+      coalesceMaxTexts: config.coalesceMaxTexts,
+      capture,
+      shadow,
+      canary,
+      canaryAnswered: counterFrom(INFERENCE_METRICS.canaryRequestsTotal, registry),
+    }),
   });
   await app.register(feedbackRoutes);
   if (config.adminToken) await app.register(adminRoutes, { token: config.adminToken });

@@ -44,6 +44,8 @@ export interface InferenceConfig {
   shadowModelPath: string | undefined;
   /** Texts waiting for the shadow model at most; more are dropped and counted. */
   shadowQueueMaxTexts: number;
+  /** Share (0-100) of /predict requests answered by the shadow model instead (canary.ts); 0: none. */
+  canaryPercent: number;
   /** Enables POST /admin/reload and /admin/rollback (bearer); unset: the routes do not exist. */
   adminToken: string | undefined;
   /** Bound of each phase of a reload per worker (load and validate, then swap). */
@@ -103,6 +105,15 @@ function readThreshold(env: Env): number | undefined {
   return n;
 }
 
+/** CANARY_PERCENT: the candidate answering needs a candidate, so it needs SHADOW_MODEL_PATH. */
+function readCanaryPercent(env: Env): number {
+  const percent = readNumber(env, 'CANARY_PERCENT', 0, 0, 100);
+  if (percent > 0 && readOptionalString(env, 'SHADOW_MODEL_PATH') === undefined) {
+    throw new ConfigError(`CANARY_PERCENT=${percent} needs SHADOW_MODEL_PATH: the canary requests are answered by the candidate model it loads`);
+  }
+  return percent;
+}
+
 export function readInferenceConfig(env: Env = process.env): InferenceConfig {
   const docsUiEnabled = readBool(env, 'DOCS_UI_ENABLED', true);
   const openapiEnabled = readBool(env, 'OPENAPI_ENABLED', true);
@@ -113,6 +124,7 @@ export function readInferenceConfig(env: Env = process.env): InferenceConfig {
     spamThreshold: readThreshold(env),
     shadowModelPath: readOptionalString(env, 'SHADOW_MODEL_PATH'),
     shadowQueueMaxTexts: readInt(env, 'SHADOW_QUEUE_MAX_TEXTS', 2000, 1, 1_000_000),
+    canaryPercent: readCanaryPercent(env),
     adminToken: readBearerToken(env, 'ADMIN_TOKEN'),
     reloadTimeoutMs: readInt(env, 'MODEL_RELOAD_TIMEOUT_MS', 60_000, 100, 600_000),
     workers: readInt(env, 'WORKERS', 1, 1, MAX_WORKERS),

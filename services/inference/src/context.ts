@@ -11,6 +11,7 @@ import type { ServingModel } from './serving-model.js';
 import type { ClusterLink } from './cluster/link.js';
 import type { ModelHolder } from './model-holder.js';
 import type { ModelAdmin } from './lifecycle/admin.js';
+import type { CanarySplit } from './canary.js';
 
 export interface Lifecycle {
   /** Set when shutdown begins: answers carry `Connection: close`, /ready turns 503 SHUTTING_DOWN. */
@@ -23,6 +24,8 @@ export interface InferenceContext {
   readonly model: ServingModel;
   /** Current, previous and shadow models. */
   readonly models: ModelHolder;
+  /** The share of requests the candidate answers (CANARY_PERCENT). */
+  readonly canary: CanarySplit;
   /** Reload and rollback as POST /admin/* runs them (this process, or the whole cluster). */
   readonly admin: ModelAdmin;
   readonly ids: IdSource;

@@ -12,7 +12,12 @@
  *
  * Reloads: each model call takes the holder's current model when it starts, and every answer
  * names the version that actually scored it, so a reload between two calls is exact.
+ *
+ * Canary (canary.ts): a request chosen for the candidate is scored by the shadow model instead, in
+ * its own model call (coalescing joins only requests bound for the same model), and is not queued
+ * for shadow scoring: the candidate already answered it.
  */
+import type { Counter } from 'prom-client';
 import type { Label } from '../../../shared/model-io.js';
 import type { PredictionSummary } from '../../../shared/events.js';
 import type { RequestOutcome } from './outcome.js';
@@ -21,6 +26,7 @@ import type { IdSource } from './ids.js';
 import type { CaptureWriter } from './capture/writer.js';
 import type { ModelHolder, ScoredBatch } from './model-holder.js';
 import type { ShadowRunner } from './shadow.js';
+import type { CanarySplit } from './canary.js';
 
 export interface ApiPrediction {
   id: string;
@@ -42,17 +48,30 @@ export interface PredictorOptions {
   capture?: CaptureWriter | undefined;
   /** Scores the same texts with the shadow model after the answer (SHADOW_MODEL_PATH). */
   shadow?: ShadowRunner | undefined;
+  /** Which requests the candidate answers (CANARY_PERCENT); absent: none. */
+  canary?: CanarySplit | undefined;
+  /** Counts the requests the candidate answered. */
+  canaryAnswered?: Counter | undefined;
+}
+
+interface Scored {
+  scored: ScoredBatch;
+  offset: number;
+  /** Answered by the candidate (canary), not the current model. */
+  byCandidate: boolean;
 }
 
 interface Job {
   texts: string[];
-  resolve(result: { scored: ScoredBatch; offset: number }): void;
+  candidate: boolean;
+  resolve(result: Scored): void;
   reject: (err: unknown) => void;
 }
 
 export function createPredictor(models: ModelHolder, ids: IdSource, store: FeedbackStore, opts: PredictorOptions): Predictor {
   const shadow = opts.shadow;
   const capture = opts.capture;
+  const canary = opts.canary;
   const queue: Job[] = [];
   let flushScheduled = false;
   let running = false;
@@ -67,7 +86,8 @@ export function createPredictor(models: ModelHolder, ids: IdSource, store: Feedb
     flushScheduled = false;
     const jobs: Job[] = [queue.shift()!];
     let count = jobs[0]!.texts.length;
-    while (queue.length > 0 && count + queue[0]!.texts.length <= opts.coalesceMaxTexts) {
+    const candidate = jobs[0]!.candidate;
+    while (queue.length > 0 && queue[0]!.candidate === candidate && count + queue[0]!.texts.length <= opts.coalesceMaxTexts) {
       const job = queue.shift()!;
       jobs.push(job);
       count += job.texts.length;
@@ -75,17 +95,17 @@ export function createPredictor(models: ModelHolder, ids: IdSource, store: Feedb
     const texts = jobs.length === 1 ? jobs[0]!.texts : jobs.flatMap((j) => j.texts);
     running = true;
     try {
-      const batch = await scored(texts);
+      const { batch, byCandidate } = await scored(texts, candidate);
       let offset = 0;
       for (const job of jobs) {
-        job.resolve({ scored: batch, offset });
+        job.resolve({ scored: batch, offset, byCandidate });
         offset += job.texts.length;
       }
     } catch (err) {
       if (jobs.length === 1) jobs[0]!.reject(err);
       // One request's texts must not fail the others that shared its call: each runs again alone,
       // so only the request whose texts make the model fail gets the 500.
-      else for (const job of jobs) await scored(job.texts).then((batch) => job.resolve({ scored: batch, offset: 0 }), job.reject);
+      else for (const job of jobs) await scored(job.texts, candidate).then(({ batch, byCandidate }) => job.resolve({ scored: batch, offset: 0, byCandidate }), job.reject);
     } finally {
       running = false;
       // Requests parsed while the call ran are waiting: the next flush takes them together.
@@ -93,19 +113,22 @@ export function createPredictor(models: ModelHolder, ids: IdSource, store: Feedb
     }
   }
 
-  async function scored(texts: string[]): Promise<ScoredBatch> {
-    const batch = (await models.score('current', texts))!;
+  async function scored(texts: string[], candidate: boolean): Promise<{ batch: ScoredBatch; byCandidate: boolean }> {
+    // A candidate removed by a reload after the request was queued: the current model answers.
+    const byCandidate = candidate ? await models.score('shadow', texts) : undefined;
+    const batch = byCandidate ?? (await models.score('current', texts))!;
     const prediction = batch.prediction;
     if (prediction.labels.length !== texts.length || prediction.spamProbabilities.length !== texts.length) {
       throw new Error(`model returned ${prediction.labels.length} labels for ${texts.length} texts`);
     }
-    return batch;
+    return { batch, byCandidate: byCandidate !== undefined };
   }
 
   return {
     async predict(texts, outcome) {
-      const { scored: batch, offset } = await new Promise<{ scored: ScoredBatch; offset: number }>((resolve, reject) => {
-        queue.push({ texts, resolve, reject });
+      const candidate = canary !== undefined && canary.next();
+      const { scored: batch, offset, byCandidate } = await new Promise<Scored>((resolve, reject) => {
+        queue.push({ texts, candidate, resolve, reject });
         schedule();
       });
       const { prediction, version, serial, maxTextChars: maxChars } = batch;
@@ -135,7 +158,8 @@ export function createPredictor(models: ModelHolder, ids: IdSource, store: Feedb
       outcome.batchSize = n;
       outcome.predictions = summaries;
       outcome.modelVersion = version;
-      if (shadow !== undefined && models.shadow !== undefined) {
+      if (byCandidate) opts.canaryAnswered?.inc();
+      else if (shadow !== undefined && models.shadow !== undefined) {
         shadow.submit(items.map((p) => p.id), texts, items.map((p) => p.prediction));
       }
       return items;

@@ -116,6 +116,7 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
       threshold: { value: m.threshold ?? null, source: m.thresholdSource ?? null },
       metrics_by_domain: domainFigures(m.card),
       request_limits: { max_text_chars: config.maxTextChars, max_batch_size: config.maxBatchSize, body_limit_bytes: config.bodyLimitBytes },
+      canary: { percent: app.inference.canary.percentInForce, candidate_version: app.inference.canary.candidateVersion ?? null },
       card: m.card,
     };
   };
@@ -127,8 +128,9 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
         description: 'The served model: version, its card (training data, metrics, features) as written by training, ' +
           'its truncation cap (`max_text_chars`: the model reads at most this many characters of a text), the ' +
           'threshold in force (`threshold.source`: "model" as trained, or "SPAM_THRESHOLD" when the operator overrides it), ' +
-          'the held-out figures per domain (`metrics_by_domain`, from the card) and the ' +
-          'request limits of this service (a longer text is refused with TEXT_TOO_LONG).',
+          'the held-out figures per domain (`metrics_by_domain`, from the card), the ' +
+          'request limits of this service (a longer text is refused with TEXT_TOO_LONG) and the canary in force ' +
+          '(`canary.percent` of the requests answered by the candidate model `canary.candidate_version`, CANARY_PERCENT).',
         tags: ['model'],
         response: {
           200: {
@@ -166,6 +168,13 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
                   max_text_chars: { type: 'integer' },
                   max_batch_size: { type: 'integer' },
                   body_limit_bytes: { type: 'integer' },
+                },
+              },
+              canary: {
+                type: 'object',
+                properties: {
+                  percent: { type: 'number', description: 'Share of /predict requests (0-100) this worker answers with the candidate: CANARY_PERCENT, or 0 when no candidate is loaded.' },
+                  candidate_version: { type: ['string', 'null'], description: 'The candidate (shadow) model loaded from SHADOW_MODEL_PATH, null without one.' },
                 },
               },
               card: { type: 'object', additionalProperties: true, description: 'The model card, as written by training.' },
