@@ -440,6 +440,15 @@ export function buildDashboard(): dashboard.Dashboard {
       ], { unit: 's', min: 0 }),
     )
     .withPanel(
+      seriesPanel('Canary: requests answered by the candidate (inference)', [
+        target(`sum (${rate(inf(I.canaryRequestsTotal.name))})`, 'canary requests'),
+      ], {
+        unit: 'reqps',
+        min: 0,
+        description: 'Requests answered by the candidate model (SHADOW_MODEL_PATH) instead of the current one: the CANARY_PERCENT share. Their predictions count under the candidate\'s model_version in "Predictions by model version" and "Live accuracy".',
+      }),
+    )
+    .withPanel(
       seriesPanel('Shadow texts dropped (inference)', [
         target(`sum by (reason) (${rate(inf(I.shadowDroppedTextsTotal.name))})`, '{{reason}}'),
       ], { unit: 'short', min: 0, description: 'Texts the shadow did not score: its queue was full (the shadow is slower than the traffic), it failed, or a reload removed it.' }),
