@@ -130,23 +130,24 @@ const can = canCreateNamespaces();
     );
     t.same(Object.keys(recorded[0]!.metric).sort(), ['__name__', 'job'], 'one cluster-wide series, aggregated over hosts and instances');
     let exact = 0;
-    const raced: string[] = [];
+    const off: string[] = [];
     const samples = recorded[0]!.values;
     for (const [ts, v] of samples) {
       const parts = await p.query(`rate(spam_detector_requests_total{job="${EXPORTER_JOB}"}[1m])`, ts);
       const byHost = Object.fromEntries(parts.map((s) => [s.metric.host, Number(s.value[1])]));
       const sum = (byHost.a ?? 0) + (byHost.b ?? 0);
       t.ok((byHost.a ?? 0) > 0 && (byHost.b ?? 0) > 0, `@${ts}: both hosts contribute (a ${byHost.a}, b ${byHost.b})`);
-      const rel = Math.abs(Number(v) - sum) / sum;
-      if (rel < 1e-9) exact++;
-      else if (rel >= 0.02) raced.push(`@${ts}: recorded ${v} vs sum of hosts ${sum} (relative difference ${rel.toExponential(2)})`);
+      const ratio = Number(v) / sum;
+      if (Math.abs(ratio - 1) < 1e-9) exact++;
+      // A scrape that started before a rule evaluation but was stored after it is missing from that
+      // evaluation and present in a later query at the same timestamp. After the burst the counters
+      // are flat, so a missing latest sample shortens the sampled span of rate()'s extrapolation and
+      // can only raise the evaluated rate (seen: every evaluation of a run under load 33% to 11%
+      // high, falling as the series aged). A rule that saw one host would give 2/3 or 1/3 of the sum
+      // (90 and 45 requests): [1, 1.6] x the sum tells the two apart.
+      else if (!(ratio >= 1 - 1e-9 && ratio <= 1.6)) off.push(`@${ts}: recorded ${v} vs sum of hosts ${sum} (x${ratio.toFixed(3)})`);
     }
-    // A scrape that started before a rule evaluation but was stored after it is missing from that
-    // evaluation and present in a later query at the same timestamp. With two hosts scraped every
-    // few seconds one evaluation in the window can race that way (seen once in three full runs,
-    // 22% off); two would mean the rule does not aggregate what the hosts export.
-    t.ok(raced.length <= 1, `at most one evaluation raced a scrape: ${raced.join('; ') || 'none'}`);
-    t.ok(exact >= Math.ceil(samples.length / 2), `${exact} of ${samples.length} evaluations equal the per-host sum exactly`);
+    t.same(off, [], `every evaluation equals the per-host sum, or exceeds it by a raced scrape (${exact} of ${samples.length} exact)`);
     // And it is what was sent: the whole burst lies inside the 1m window of these evaluations, so
     // rate * 60 is the burst's size, up to Prometheus' extrapolation at the window's end (up to
     // 1.1 scrape intervals over the series' age in the window, ~10 % here for a ~10 s old series).
