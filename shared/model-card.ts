@@ -54,6 +54,23 @@ export interface Histogram {
   proportions: number[];
 }
 
+/**
+ * Kinds of message a drift reference is split by: the bundled corpora's emails and SMS, and the
+ * texts of a --data file ("user"). A deployment that serves one kind compares with that kind's part.
+ */
+export const REFERENCE_KINDS = ['email', 'sms', 'user'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+
+/** Distributions of the drift signals over a set of training texts (docs/model.md, step 15). */
+export interface ReferenceDistributions {
+  texts: number;
+  classMix: { spam: number; ham: number };
+  /** Text length in UTF-16 code units after the cap. */
+  textLength: Histogram;
+  knownTermRatio: Histogram;
+  spamProbability: Histogram;
+}
+
 export interface CorpusSummary {
   name: string;
   source: string;
@@ -177,15 +194,11 @@ export interface ModelCard {
     /** Per evaluation domain on the held-out test split (absent when a domain has no texts). */
     domains: Partial<Record<Domain, DomainMetrics>>;
   };
-  /** Training-data reference distributions for drift monitoring (computed over the training texts). */
-  reference: {
-    texts: number;
-    classMix: { spam: number; ham: number };
-    /** Text length in UTF-16 code units after the cap. */
-    textLength: Histogram;
-    knownTermRatio: Histogram;
-    spamProbability: Histogram;
-  };
+  /**
+   * Training-data reference distributions for drift monitoring, over all the training texts, and
+   * per kind of message when the training data had more than one (absent in older cards).
+   */
+  reference: ReferenceDistributions & { byKind?: Partial<Record<ReferenceKind, ReferenceDistributions>> };
   training: {
     seconds: number;
     optimizerIterations: number;

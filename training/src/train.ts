@@ -6,16 +6,17 @@
  * exact exported function, card.
  */
 import { createHash } from 'node:crypto';
-import type { Domain, DomainMetrics, Histogram, ModelCard } from '../../shared/model-card.js';
+import type { Domain, DomainMetrics, ModelCard } from '../../shared/model-card.js';
 import { SHORT_TEXT_CHARS } from '../../shared/model-card.js';
 import type { Label } from '../../shared/model-io.js';
 import { WORD_TOKEN_PATTERN } from '../../shared/model-text.js';
 import { budgetResolves, fitPlatt, policyThreshold } from './calibration.js';
-import { dedupe, threeWaySplit, type Corpus, type Example, type SplitSpec } from './corpus.js';
+import { dedupe, threeWaySplit, type Corpus, type Example, type SplitSpec, type TextKind } from './corpus.js';
 import { decision, fitLogisticRegression, sigmoid, type LogRegModel } from './logreg.js';
 import { ReferenceScorer, type LinearTextModel, type TextNorm } from './linear-model.js';
 import { evaluateDomain, logLoss } from './metrics.js';
 import { graphOperators, OPSET_IMPORTS } from './onnx-export.js';
+import { driftReference } from './reference.js';
 import { capText, stripHeaders, tokenize, type FeatureSpec } from './text.js';
 import { fitVocabulary, TermKeys, transform, type Csr } from './vectorizer.js';
 
@@ -142,21 +143,23 @@ export interface TrainingText {
  * Every training text of the messages with its label and loss weight: each corpus weighs the
  * same in total (see balancedWeights), and an excerpt weighs excerptWeight of a whole text.
  */
-export function trainingRows(messages: readonly Example[], options: TrainOptions): { texts: string[]; labels: Label[]; weights: Float64Array } {
+export function trainingRows(messages: readonly Example[], options: TrainOptions): { texts: string[]; labels: Label[]; kinds: TextKind[]; weights: Float64Array } {
   const texts: string[] = [];
   const labels: Label[] = [];
+  const kinds: TextKind[] = [];
   const sources: string[] = [];
   const excerpt: boolean[] = [];
   for (const ex of messages) {
     for (const t of trainingTexts(ex, options)) {
       texts.push(t.text);
       labels.push(ex.label);
+      kinds.push(ex.kind);
       sources.push(ex.source);
       excerpt.push(t.excerpt);
     }
   }
   const weights = Float64Array.from(balancedWeights(sources), (w, i) => (excerpt[i] ? w * options.excerptWeight : w));
-  return { texts, labels, weights };
+  return { texts, labels, kinds, weights };
 }
 
 /**
@@ -221,7 +224,7 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   log(`de-duplication: ${removed} exact duplicate texts removed (${[...removedBySource].map(([s, n]) => `${s}: ${n}`).join(', ') || 'none'})`);
   const { train: trainSet, validation, test } = threeWaySplit(examples, options.split);
   if (validation.length === 0 || test.length === 0) throw new RangeError('too few messages for a validation and a test split');
-  const { texts, labels, weights: sampleWeights } = trainingRows(trainSet, options);
+  const { texts, labels, kinds, weights: sampleWeights } = trainingRows(trainSet, options);
   log(`split: ${trainSet.length} train / ${validation.length} validation / ${test.length} test messages; ${texts.length} training texts`);
 
   const keys = new TermKeys(options.features);
@@ -422,13 +425,10 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
     },
     noEvidenceProbability: model.noEvidenceProbability,
     metrics: { test: summary(asStored), testHeaderless: summary(headerless), domains },
-    reference: {
-      texts: texts.length,
-      classMix: { spam: round6(labels.filter((l) => l === 'spam').length / labels.length), ham: round6(labels.filter((l) => l === 'ham').length / labels.length) },
-      textLength: histogram(texts.map((t) => t.length), [0, 20, 40, 80, 160, 320, 640, 1280, 2560, options.maxTextChars]),
-      knownTermRatio: histogram(refScores.map((s) => s.knownTermRatio), tenths()),
-      spamProbability: histogram(refScores.map((s) => s.spamProbability), tenths()),
-    },
+    reference: driftReference(
+      texts.map((text, i) => ({ text, label: labels[i]!, kind: kinds[i]!, knownTermRatio: refScores[i]!.knownTermRatio, spamProbability: refScores[i]!.spamProbability })),
+      options.maxTextChars,
+    ),
     training: {
       seconds: Math.round(seconds * 100) / 100,
       optimizerIterations: refit.iterations,
@@ -468,24 +468,6 @@ export function balancedWeights(sources: readonly string[]): Float64Array {
   return Float64Array.from(sources, (s) => sources.length / (n.size * n.get(s)!));
 }
 
-
-const tenths = () => Array.from({ length: 11 }, (_, i) => i / 10);
-
-/** See Histogram: [edges[i], edges[i+1]) per bin, the last bin closed; values above the last edge go in it. */
-export function histogram(values: readonly number[], edges: number[]): Histogram {
-  const n = new Array<number>(edges.length - 1).fill(0);
-  for (const v of values) {
-    let b = edges.length - 2;
-    for (let i = 0; i < edges.length - 1; i++) {
-      if (v < edges[i + 1]!) {
-        b = i;
-        break;
-      }
-    }
-    n[b]!++;
-  }
-  return { edges, proportions: n.map((c) => round6(values.length ? c / values.length : 0)) };
-}
 
 /** Same parameters, same version: a hash of everything the graph computes with. */
 export function modelVersion(model: LinearTextModel): string {

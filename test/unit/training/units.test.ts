@@ -8,7 +8,8 @@ import { budgetResolves, fitPlatt, policyThreshold } from '../../../training/src
 import { fitLogisticRegression, sigmoid } from '../../../training/src/logreg.js';
 import { curves, evaluate, evaluateDomain, rocAuc } from '../../../training/src/metrics.js';
 import { capText, ngrams, stripHeaders, textTerms, tokenize, type FeatureSpec } from '../../../training/src/text.js';
-import { balancedWeights, fitCalibration, histogram, MIN_SEGMENT_TEXTS } from '../../../training/src/train.js';
+import { balancedWeights, fitCalibration, MIN_SEGMENT_TEXTS } from '../../../training/src/train.js';
+import { histogram } from '../../../training/src/reference.js';
 import { fitVocabulary, TermKeys, transform } from '../../../training/src/vectorizer.js';
 import type { Label } from '../../../shared/model-io.js';
 
