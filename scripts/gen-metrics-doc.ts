@@ -84,7 +84,8 @@ ${table(model)}
 Per-text signals the workers send (never the text): the length the model read, the share of its
 word tokens in the vocabulary, and its spam probability. The exporter compares the most recent
 \`DRIFT_WINDOW_TEXTS\` (default 2000) texts of each served model version with that version's
-training reference (its model card's \`reference\`, carried in the workers' hello frames) by
+training reference (its model card's \`reference\`, carried in the workers' hello frames; the
+part of one kind of message with \`DRIFT_REFERENCE\`, e.g. \`sms\`: [monitoring.md](monitoring.md#drift-reference)) by
 the population stability index; empty bins count as a share of 1e-4. How to read and act on
 it: [runbooks.md](runbooks.md#inputdrift).
 

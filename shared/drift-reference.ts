@@ -9,7 +9,12 @@
  * - known-term ratio: share of the text's word tokens that are in the model's vocabulary (0-1;
  *   0 for a text without word tokens), an output of the ONNX graph;
  * - spam probability: the model's P(spam).
+ *
+ * A card may also split the reference by kind of message (`byKind`: email, sms, user); the
+ * exporter's DRIFT_REFERENCE chooses which part the live texts are compared with.
  */
+import { REFERENCE_KINDS, type ReferenceKind } from './model-card.js';
+
 
 /**
  * proportions[i] is the share of values v with edges[i] <= v < edges[i + 1]; the last bin also
@@ -21,13 +26,32 @@ export interface ReferenceHistogram {
   proportions: number[];
 }
 
-export interface DriftReference {
+/** The distributions over one set of training texts (structurally the card's ReferenceDistributions). */
+export interface DriftDistributions {
   /** Training texts the histograms were computed over. */
   texts: number;
   classMix: { spam: number; ham: number };
   textLength: ReferenceHistogram;
   knownTermRatio: ReferenceHistogram;
   spamProbability: ReferenceHistogram;
+}
+
+/** Over all the training texts, and per kind of message when the training data mixed kinds. */
+export interface DriftReference extends DriftDistributions {
+  byKind?: Partial<Record<ReferenceKind, DriftDistributions>>;
+}
+
+/** What DRIFT_REFERENCE may select: the whole reference, or one kind's part of it. */
+export const DRIFT_REFERENCE_CHOICES = ['all', ...REFERENCE_KINDS] as const;
+export type DriftReferenceChoice = (typeof DRIFT_REFERENCE_CHOICES)[number];
+
+/**
+ * The part of `reference` to compare with: the chosen kind's, or the whole reference when the
+ * choice is "all" or the reference has no part for that kind (`used` says which it is).
+ */
+export function selectReference(reference: DriftReference, choice: DriftReferenceChoice): { distributions: DriftDistributions; used: DriftReferenceChoice } {
+  const part = choice === 'all' ? undefined : reference.byKind?.[choice];
+  return part === undefined ? { distributions: reference, used: 'all' } : { distributions: part, used: choice };
 }
 
 export const DRIFT_SIGNALS = ['text_length', 'known_term_ratio', 'spam_probability'] as const;
@@ -65,8 +89,24 @@ function histogramValid(h: unknown): h is ReferenceHistogram {
   return Math.abs(sum - 1) <= SUM_TOLERANCE;
 }
 
-/** The reference in `x` (a model card's `reference`, or a hello frame's) if it is well formed. */
+/**
+ * The reference in `x` (a model card's `reference`, or a hello frame's) if it is well formed.
+ * A malformed or unknown kind in `byKind` is left out (that kind falls back to the whole reference).
+ */
 export function readDriftReference(x: unknown): DriftReference | undefined {
+  const all = readDistributions(x);
+  if (all === undefined) return undefined;
+  const raw = (x as Obj).byKind;
+  if (!isObj(raw)) return all;
+  const byKind: Partial<Record<ReferenceKind, DriftDistributions>> = {};
+  for (const kind of REFERENCE_KINDS) {
+    const part = readDistributions(raw[kind]);
+    if (part !== undefined) byKind[kind] = part;
+  }
+  return Object.keys(byKind).length > 0 ? { ...all, byKind } : all;
+}
+
+function readDistributions(x: unknown): DriftDistributions | undefined {
   if (!isObj(x)) return undefined;
   const mix = x.classMix;
   if (!isFiniteNumber(x.texts) || x.texts < 0 || !isObj(mix) || !isFiniteNumber(mix.spam) || !isFiniteNumber(mix.ham)) return undefined;

@@ -55,10 +55,15 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function readLogLevel(env: Env, fallback: LogLevel = 'info'): LogLevel {
-  const value = raw(env, 'LOG_LEVEL');
+  return readChoice(env, 'LOG_LEVEL', LOG_LEVELS, fallback);
+}
+
+/** One of a fixed set of words (case-sensitive). */
+export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const value = raw(env, name);
   if (value === undefined) return fallback;
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${value}"`);
   }
-  return value as LogLevel;
+  return value as T;
 }

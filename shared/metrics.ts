@@ -94,6 +94,8 @@ export const EXPORTER_METRICS = {
     help: 'Texts in the drift window of a signal and model version (grows to DRIFT_WINDOW_TEXTS).' }),
   driftSignalMean: def({ owner: 'exporter', name: `${P}drift_signal_mean`, type: 'gauge', labelNames: ['signal', 'model_version', 'source'],
     help: 'Mean of a drift signal over the training reference (source="reference") and over the drift window (source="live"), each bin at its midpoint, in the signal\'s unit (characters, ratio, probability).' }),
+  driftReferenceInfo: def({ owner: 'exporter', name: `${P}drift_reference_info`, type: 'gauge', labelNames: ['model_version', 'reference'],
+    help: 'Always 1, for each served model version with a drift reference: the part of its training reference PSI compares with (reference: all, email, sms or user, as DRIFT_REFERENCE selects; all when the model card has no part for the selected kind).' }),
   // --- per model version (model lifecycle): a bounded set, the versions connected workers hold ---
   modelLoadedInfo: def({ owner: 'exporter', name: `${P}model_loaded_info`, type: 'gauge', labelNames: ['model_version', 'role'],
     help: 'Always 1, for each model version a connected worker holds, by role (current, previous, shadow).' }),

@@ -80,7 +80,8 @@ module.exports = {
       instances: 1,
       env: {
         NODE_ENV: 'production',
-        ...pick('HOST', 'EXPORTER_PORT', 'EVENTS_SOCKET', 'LOG_LEVEL'),
+        // DRIFT_REFERENCE: set to sms when serving only short messages (docs/monitoring.md#drift-reference).
+        ...pick('HOST', 'EXPORTER_PORT', 'EVENTS_SOCKET', 'LOG_LEVEL', 'DRIFT_REFERENCE'),
       },
       ...logFiles('spam-detector-exporter'),
     },

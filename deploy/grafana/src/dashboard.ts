@@ -367,9 +367,16 @@ export function buildDashboard(): dashboard.Dashboard {
     .withPanel(
       seriesPanel('Drift window', [target(`max by (signal, model_version) (${ex(E.driftWindowTexts.name)})`, '{{signal}} {{model_version}}')], {
         min: 0,
-        w: 12,
+        w: 8,
         description: 'Texts in each drift window; PSI is reported from 100 texts (or the whole window, if smaller).',
       }),
+    )
+    .withPanel(
+      statPanel('Drift reference in use', [target(`count by (model_version, reference) (${ex(E.driftReferenceInfo.name)})`, '{{reference}} ({{model_version}})')], {
+        w: 4,
+        h: 8,
+        description: 'The part of each model\'s training reference PSI compares with: all training texts, or one kind of message (DRIFT_REFERENCE: email, sms, user). "all" where sms was asked for means the model card has no SMS part (older card, or trained on one kind): the exporter logged a warning.',
+      }).textMode(common.BigValueTextMode.Name),
     )
     .withPanel(
       seriesPanel('Text length: reference vs live', [

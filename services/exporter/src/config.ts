@@ -2,7 +2,8 @@
  * Exporter configuration, read once from the environment (docs/channel.md and docs/metrics.md
  * describe the variables). A bad value fails the start with a message naming the variable.
  */
-import { readInt, readLogLevel, readPort, readString, type Env, type LogLevel } from '../../../shared/env.js';
+import { readChoice, readInt, readLogLevel, readPort, readString, type Env, type LogLevel } from '../../../shared/env.js';
+import { DRIFT_REFERENCE_CHOICES, type DriftReferenceChoice } from '../../../shared/drift-reference.js';
 import { defaultEventsSocket } from '../../../shared/paths.js';
 import { readBearerToken } from '../../../shared/bearer.js';
 
@@ -23,6 +24,8 @@ export interface ExporterConfig {
   metricsToken: string | undefined;
   /** Most recent texts per model version over which drift (PSI) is computed. */
   driftWindowTexts: number;
+  /** The part of each model's drift reference the live texts are compared with: all, or one kind of message. */
+  driftReference: DriftReferenceChoice;
 }
 
 /**
@@ -46,5 +49,6 @@ export function readExporterConfig(env: Env = process.env): ExporterConfig {
     metricsToken: readBearerToken(env, 'METRICS_TOKEN'),
     // 50 texts at least: below that, sampling noise alone crosses the PSI bands.
     driftWindowTexts: readInt(env, 'DRIFT_WINDOW_TEXTS', DEFAULT_DRIFT_WINDOW_TEXTS, 50, 1_000_000),
+    driftReference: readChoice(env, 'DRIFT_REFERENCE', DRIFT_REFERENCE_CHOICES, 'all'),
   };
 }

@@ -17,6 +17,7 @@ import { EventMapper } from './mapper.js';
 import { WorkerRegistry } from './worker-registry.js';
 import { DriftMonitor } from './drift/monitor.js';
 import { DEFAULT_DRIFT_WINDOW_TEXTS } from './config.js';
+import type { DriftReferenceChoice } from '../../../shared/drift-reference.js';
 import { EventMetrics } from './registry/event-metrics.js';
 import { VersionMetrics } from './registry/version-metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -44,10 +45,15 @@ export function registerProcessMetrics(registry: Registry): void {
 }
 
 /** The ingest path alone (no sockets, no HTTP): what a received frame costs. */
-export function createIngest(registry: Registry, log?: Logger, opts: { driftWindowTexts?: number } = {}) {
+export function createIngest(registry: Registry, log?: Logger, opts: { driftWindowTexts?: number; driftReference?: DriftReferenceChoice } = {}) {
   const workers = new WorkerRegistry(log);
   const metrics = new EventMetrics(registry);
-  const drift = new DriftMonitor(opts.driftWindowTexts ?? DEFAULT_DRIFT_WINDOW_TEXTS);
+  const drift = new DriftMonitor(opts.driftWindowTexts ?? DEFAULT_DRIFT_WINDOW_TEXTS, {
+    reference: opts.driftReference ?? 'all',
+    onFallback(version, selected) {
+      log?.warn({ model_version: version, drift_reference: selected }, `model ${version} has no "${selected}" drift reference (DRIFT_REFERENCE): its drift is compared with the reference over all its training texts`);
+    },
+  });
   const versions = new VersionMetrics(registry);
   workers.onHeldVersions = (held) => versions.setHeld(held);
   const mapper = new EventMapper(metrics, workers, drift, versions);
@@ -88,7 +94,7 @@ export function createIngest(registry: Registry, log?: Logger, opts: { driftWind
 export async function startExporter(config: ExporterConfig, log: Logger): Promise<Exporter> {
   const registry = new Registry();
   registerProcessMetrics(registry);
-  const ingest = createIngest(registry, log, { driftWindowTexts: config.driftWindowTexts });
+  const ingest = createIngest(registry, log, { driftWindowTexts: config.driftWindowTexts, driftReference: config.driftReference });
   const listener = new ChannelListener({
     socketPath: config.eventsSocket,
     handler: ingest.handler,

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   const missingFlags = missingNodeFlags(NODE_FLAGS.exporter);
   if (missingFlags.length > 0) log.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory; docs/operations.md)');
-  log.info({ url: exporter.url, socket: config.eventsSocket }, 'ready');
+  log.info({ url: exporter.url, socket: config.eventsSocket, drift_reference: config.driftReference }, 'ready');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -7,12 +7,24 @@
  * version, so during a rollout each version is compared with its own training data, and a new
  * version starts with an empty window.
  *
+ * DRIFT_REFERENCE picks the part of each reference to compare with (the whole one, or one kind of
+ * message's); a version whose card has no such part is compared with its whole reference, with a
+ * warning once per version.
+ *
  * Memory is bounded: MAX_VERSIONS versions (the least recently used one is forgotten first) of
  * 3 windows of DRIFT_WINDOW_TEXTS two-byte bin indices each.
  */
 import type { Registry } from 'prom-client';
 import { gaugeFrom } from '../../../../shared/metric-builders.js';
-import { DRIFT_SIGNALS, REFERENCE_FIELD, type DriftReference, type DriftSignal, type ReferenceHistogram } from '../../../../shared/drift-reference.js';
+import {
+  DRIFT_SIGNALS,
+  REFERENCE_FIELD,
+  selectReference,
+  type DriftReference,
+  type DriftReferenceChoice,
+  type DriftSignal,
+  type ReferenceHistogram,
+} from '../../../../shared/drift-reference.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import { binIndex, binnedMean, psi } from './psi.js';
 import { BinnedWindow } from './window.js';
@@ -29,16 +41,34 @@ interface SignalState {
 
 interface VersionState {
   referenceJson: string;
+  /** The part of the reference in use: the selected kind's, or "all" (selected, or the fallback). */
+  used: DriftReferenceChoice;
   signals: Record<DriftSignal, SignalState>;
+}
+
+export interface DriftMonitorOptions {
+  /** DRIFT_REFERENCE: which part of each version's reference the live texts are compared with. */
+  reference?: DriftReferenceChoice;
+  /** Told when a version's reference lacks the selected kind (once per version). */
+  onFallback?: (version: string, selected: DriftReferenceChoice) => void;
 }
 
 export class DriftMonitor {
   private readonly versions = new Map<string, VersionState>();
+  /** Versions already reported as falling back, so a reconnecting fleet does not repeat it. */
+  private readonly fellBack = new Set<string>();
   /** PSI is exposed once a window holds this many texts: MIN_TEXTS_FOR_PSI, or the whole window if smaller. */
   readonly minTexts: number;
+  readonly reference: DriftReferenceChoice;
+  private readonly onFallback: (version: string, selected: DriftReferenceChoice) => void;
 
-  constructor(readonly windowTexts: number) {
+  constructor(
+    readonly windowTexts: number,
+    opts: DriftMonitorOptions = {},
+  ) {
     this.minTexts = Math.min(MIN_TEXTS_FOR_PSI, windowTexts);
+    this.reference = opts.reference ?? 'all';
+    this.onFallback = opts.onFallback ?? (() => {});
   }
 
   /**
@@ -52,16 +82,28 @@ export class DriftMonitor {
     if (known?.referenceJson === json) return;
     this.versions.delete(version);
     if (this.versions.size >= MAX_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
+    const { distributions, used } = selectReference(reference, this.reference);
+    if (used !== this.reference && !this.fellBack.has(version)) {
+      // Bounded like the versions: after many rollouts a forgotten version may warn again.
+      if (this.fellBack.size >= MAX_VERSIONS * 8) this.fellBack.clear();
+      this.fellBack.add(version);
+      this.onFallback(version, this.reference);
+    }
     const signals = {} as Record<DriftSignal, SignalState>;
     for (const s of DRIFT_SIGNALS) {
-      const histogram = reference[REFERENCE_FIELD[s]];
+      const histogram = distributions[REFERENCE_FIELD[s]];
       signals[s] = { histogram, window: new BinnedWindow(this.windowTexts, histogram.proportions.length) };
     }
-    this.versions.set(version, { referenceJson: json, signals });
+    this.versions.set(version, { referenceJson: json, used, signals });
   }
 
   hasReference(version: string): boolean {
     return this.versions.has(version);
+  }
+
+  /** The part of `version`'s reference in use ("all" after a fallback), undefined without a reference. */
+  referenceInUse(version: string): DriftReferenceChoice | undefined {
+    return this.versions.get(version)?.used;
   }
 
   /**
@@ -90,13 +132,19 @@ export class DriftMonitor {
    */
   register(registry: Registry, served: () => ReadonlySet<string>): void {
     const self = this;
-    const each = (f: (version: string, signal: DriftSignal, s: SignalState) => void): void => {
+    const servedVersions = function* (): Generator<[string, VersionState]> {
       const now = served();
-      for (const [version, v] of self.versions) {
-        if (!now.has(version)) continue;
+      for (const entry of self.versions) if (now.has(entry[0])) yield entry;
+    };
+    const each = (f: (version: string, signal: DriftSignal, s: SignalState) => void): void => {
+      for (const [version, v] of servedVersions()) {
         for (const signal of DRIFT_SIGNALS) f(version, signal, v.signals[signal]);
       }
     };
+    gaugeFrom(M.driftReferenceInfo, registry, function collect() {
+      this.reset();
+      for (const [version, v] of servedVersions()) this.set({ model_version: version, reference: v.used }, 1);
+    });
     gaugeFrom(M.driftPsi, registry, function collect() {
       this.reset();
       each((version, signal) => {

@@ -2,9 +2,12 @@
  * The drift monitor (services/exporter/src/drift/monitor.ts): per model version, PSI after
  * enough texts, bounded versions; DRIFT_WINDOW_TEXTS validated; and the channel path
  * hello(reference) -> request(prepared_length, known_ppm) -> spam_detector_drift_psi through the
- * exporter's ingest and parser.
+ * exporter's ingest and parser; DRIFT_REFERENCE (one kind's part of the reference, the fallback
+ * to the whole one for a card without it).
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { DriftMonitor, MAX_VERSIONS } from '../../../../services/exporter/src/drift/monitor.js';
 import { createIngest } from '../../../../services/exporter/src/exporter.js';
@@ -13,6 +16,10 @@ import { readExporterConfig } from '../../../../services/exporter/src/config.js'
 import { EventEncoder } from '../../../../shared/event-encode.js';
 import { reference, uniform } from '../../../helpers/drift-reference.js';
 import type { ChannelEvent } from '../../../../shared/events.js';
+import { cardReference, type DriftReference, type DriftReferenceChoice, type ReferenceHistogram } from '../../../../shared/drift-reference.js';
+import { REPO_ROOT } from '../../../../shared/paths.js';
+import { prepareText } from '../../../../shared/model-text.js';
+import { smsTexts } from '../../../helpers/sms.js';
 
 
 t.test('DriftMonitor: per version, PSI after minTexts, bounded versions, reference kept or reset', async (t) => {
@@ -123,4 +130,96 @@ t.test('the parser keeps a hello with a malformed reference (without it) and che
   t.equal(parser.parse(req({ known_ppm: 0.5 })), 'invalid_field', 'millionths are integers');
   t.equal(parser.parse(req({ prepared_length: -1 })), 'invalid_field');
   t.equal(parser.parse(req({ prepared_length: 'x' })), 'invalid_field');
+});
+
+/** A reference whose SMS part has short texts while the whole (emails too) is mostly long ones. */
+function mixedReference(): DriftReference {
+  const lengths = [0, 20, 40, 80, 160, 320, 640, 1280, 2560, 4000];
+  const sms: ReferenceHistogram = { edges: lengths, proportions: [0.15, 0.25, 0.35, 0.25, 0, 0, 0, 0, 0] };
+  const all: ReferenceHistogram = { edges: lengths, proportions: [0.02, 0.03, 0.05, 0.1, 0.1, 0.2, 0.2, 0.2, 0.1] };
+  const whole = { ...reference(), textLength: all };
+  return { ...whole, byKind: { sms: { ...reference(), texts: 400, textLength: sms }, email: { ...whole, texts: 600 } } };
+}
+
+/** `n` text lengths spread over the bins like `h` (each at its bin's midpoint). */
+function lengthsLike(h: ReferenceHistogram, n: number): number[] {
+  return h.proportions.flatMap((p, i) => Array<number>(Math.round(p * n)).fill((h.edges[i]! + h.edges[i + 1]!) / 2));
+}
+
+t.test('DRIFT_REFERENCE: a kind\'s part of the reference, or all; PSI of an SMS window near 0 against sms', async (t) => {
+  const ref = mixedReference();
+  const smsWindow = lengthsLike(ref.byKind!.sms!.textLength, 2000);
+  const psiAgainst = (choice: DriftReferenceChoice): number => {
+    const m = new DriftMonitor(2000, { reference: choice });
+    m.setReference('v1', ref);
+    for (const len of smsWindow) m.observe('v1', len, undefined, 0.5);
+    t.equal(m.referenceInUse('v1'), choice, `${choice} in use`);
+    return m.psi('v1', 'text_length')!;
+  };
+  const sms = psiAgainst('sms');
+  const all = psiAgainst('all');
+  t.ok(sms < 0.01, `SMS texts against the sms reference: PSI ${sms.toFixed(4)}`);
+  t.ok(all > 0.25, `the same texts against the whole reference: PSI ${all.toFixed(2)} (a false InputDrift page)`);
+  t.ok(psiAgainst('email') > 0.25, 'and against the email part');
+  t.equal(new DriftMonitor(100).reference, 'all', 'default: the whole reference');
+});
+
+t.test('a card without the selected kind: the whole reference, one warning per version, no event lost', async (t) => {
+  const warned: [string, string][] = [];
+  const m = new DriftMonitor(200, { reference: 'sms', onFallback: (v, k) => warned.push([v, k]) });
+  m.setReference('old', reference());
+  m.setReference('old', reference());
+  m.setReference('email-only', { ...mixedReference(), byKind: { email: mixedReference().byKind!.email! } });
+  m.setReference('new', mixedReference());
+  t.same(warned, [['old', 'sms'], ['email-only', 'sms']], 'once per version, not for a version that has the kind');
+  t.equal(m.referenceInUse('old'), 'all');
+  t.equal(m.referenceInUse('new'), 'sms');
+  t.equal(m.referenceInUse('unknown'), undefined);
+  for (let i = 0; i < 200; i++) m.observe('old', 10 + (i % 400), 0.5, 0.5);
+  t.not(m.psi('old', 'text_length'), undefined, 'the fallback version still gets its PSI');
+  // Through the exporter's ingest: the warning is logged and the reference in use is exposed.
+  const registry = new Registry();
+  const logs: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+  const log = { warn: (fields: Record<string, unknown>, msg: string) => logs.push({ level: 'warn', msg, fields }), debug() {}, info() {}, error() {} };
+  const ingest = createIngest(registry, log as unknown as Parameters<typeof createIngest>[1], { driftWindowTexts: 200, driftReference: 'sms' });
+  const parser = new FrameParser();
+  const books = { published_events: 0, delivered_events: 0, dropped_events: 0, queued_events: 0 };
+  const feed = (conn: number, line: string): void => {
+    const e = parser.parse(line.trimEnd());
+    if (typeof e === 'string') throw new Error(`rejected ${e}`);
+    ingest.handler.event(conn, e);
+  };
+  ingest.handler.connected(1);
+  ingest.handler.connected(2);
+  ingest.handler.connected(3);
+  feed(1, new EventEncoder({ worker: '0', pid: 1 }, 'v-old', reference()).hello(0.9, books));
+  feed(2, new EventEncoder({ worker: '1', pid: 2 }, 'v-old', reference()).hello(0.9, books));
+  feed(3, new EventEncoder({ worker: '2', pid: 3 }, 'v-new', mixedReference()).hello(0.9, books));
+  const warnings = logs.filter((l) => l.level === 'warn' && /drift reference/.test(l.msg));
+  t.equal(warnings.length, 1, 'two workers of the old version: one warning');
+  t.match(warnings[0]!.msg, /v-old has no "sms" drift reference \(DRIFT_REFERENCE\)/);
+  t.same(warnings[0]!.fields, { model_version: 'v-old', drift_reference: 'sms' });
+  const text = await registry.metrics();
+  t.match(text, /spam_detector_drift_reference_info\{model_version="v-old",reference="all"\} 1/, 'fallback visible');
+  t.match(text, /spam_detector_drift_reference_info\{model_version="v-new",reference="sms"\} 1/, 'selected kind visible');
+  t.same(ingest.drift.referenceInUse('v-new'), 'sms');
+});
+
+t.test('the bundled model: its SMS training data against the sms part and against the whole reference', async (t) => {
+  const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'spam-classifier.card.json'), 'utf8')) as object;
+  const ref = cardReference(card);
+  t.ok(ref?.byKind?.sms && ref.byKind.email, 'the card carries email and sms parts, and the worker\'s hello keeps them');
+  if (!ref?.byKind?.sms) return;
+  const lengths = smsTexts().slice(0, 2000).map((x) => prepareText(x.text, 4000).length);
+  const textLengthPsi = (choice: DriftReferenceChoice): number => {
+    const m = new DriftMonitor(2000, { reference: choice });
+    m.setReference('bundled', ref);
+    for (const len of lengths) m.observe('bundled', len, undefined, 0.5);
+    return m.psi('bundled', 'text_length')!;
+  };
+  const sms = textLengthPsi('sms');
+  const all = textLengthPsi('all');
+  t.comment(`text-length PSI of ${lengths.length} SMS: ${sms.toFixed(4)} against sms, ${all.toFixed(2)} against all`);
+  t.ok(sms < 0.1, `against the sms part: ${sms.toFixed(4)} < 0.1 (no alert)`);
+  t.ok(all >= 0.25, `against the whole reference: ${all.toFixed(2)} >= 0.25 (InputDrift critical)`);
 });
