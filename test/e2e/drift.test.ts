@@ -4,6 +4,8 @@
  * in Indonesian, a language none of the training corpora has. Afterwards
  * spam_detector_drift_psi{signal="known_term_ratio"} is >= 0.25 and at least twice its value
  * after the English phase. The texts reach the exporter only as signals (no text on the channel).
+ * Then DRIFT_REFERENCE=sms: the same English SMS against the card's SMS part (the worker's hello
+ * carries reference.byKind) give a text-length PSI under 0.1, where the whole reference pages.
  */
 import { join } from 'node:path';
 import t from 'tap';
@@ -70,4 +72,33 @@ t.test('known-term-ratio PSI: English SMS, then a language the model never saw',
   t.ok(id.known_term_ratio! >= 0.25, `known_term_ratio PSI ${id.known_term_ratio!.toFixed(3)} >= 0.25 after the foreign phase`);
   t.ok(id.known_term_ratio! >= 2 * en.known_term_ratio!, `and at least twice the English phase's ${en.known_term_ratio!.toFixed(3)}`);
   t.ok(en.known_term_ratio! < 0.25, 'the English phase itself is not a significant shift');
+  t.ok(en.text_length! >= 0.25, `SMS against the whole reference (emails too): text_length PSI ${en.text_length!.toFixed(2)}, what DRIFT_REFERENCE=sms is for`);
+});
+
+t.test('DRIFT_REFERENCE=sms: the same SMS against the model\'s SMS training texts', async (t) => {
+  const sock = join(dir, 'sms', 'events.sock');
+  const common = { EVENTS_SOCKET: sock, HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  const exporter = await spawnService('dist/services/exporter/src/main.js', {
+    env: { ...common, EXPORTER_PORT: '0', DRIFT_WINDOW_TEXTS: String(WINDOW), DRIFT_REFERENCE: 'sms' },
+  });
+  t.teardown(() => exporter.stop());
+  const inference = await spawnService('dist/services/inference/src/main.js', {
+    env: { ...common, INFERENCE_PORT: '0', WORKERS: '1', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' },
+    readyTimeoutMs: 60_000,
+  });
+  t.teardown(() => inference.stop());
+  const english = smsTexts().filter((_, i) => i % 10 === 3).slice(0, PHASE).map((x) => x.text);
+  for (let i = 0; i < english.length; i += BATCH) {
+    const res = await fetch(`${inference.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: english.slice(i, i + BATCH) }) });
+    t.equal(res.status, 200);
+  }
+  const metrics = async (): Promise<Map<string, number>> => parseMetrics(await (await fetch(`${exporter.url}/metrics`)).text());
+  await waitFor(async () => sumOf(await metrics(), 'spam_detector_text_known_term_ratio_count') >= english.length, 'every text reached the exporter');
+  const m = await metrics();
+  t.equal(sumOf(m, 'spam_detector_drift_reference_info', { reference: 'sms' }), 1, 'the served version is compared with its sms part');
+  t.equal(sumOf(m, 'spam_detector_drift_reference_info', { reference: 'all' }), 0, 'no fallback: the bundled card has one');
+  const psi = sumOf(m, 'spam_detector_drift_psi', { signal: 'text_length' });
+  const others = DRIFT_SIGNALS.map((signal) => `${signal}=${sumOf(m, 'spam_detector_drift_psi', { signal }).toFixed(4)}`).join(', ');
+  t.comment(`DRIFT_REFERENCE=sms, last ${WINDOW} of ${english.length} English SMS: PSI ${others}`);
+  t.ok(psi < 0.1, `text_length PSI ${psi.toFixed(4)} < 0.1: no InputDrift`);
 });
