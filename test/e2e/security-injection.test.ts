@@ -13,7 +13,7 @@ import { CHANNEL_EVENT_TYPES, EVENT_ROUTES, MALFORMED_REASONS, MODEL_VERSION_PAT
 import { encodeRequest, mapLimit, rawExchange } from '../helpers/fuzz-http.js';
 import { scrape, type Sample } from '../helpers/fuzz-prom.js';
 import { CAPTURE_DROP_REASONS, CAPTURE_RECORD_TYPES } from '../../services/inference/src/capture/writer.js';
-import { DRIFT_SIGNALS } from '../../shared/drift-reference.js';
+import { DRIFT_REFERENCE_CHOICES, DRIFT_SIGNALS } from '../../shared/drift-reference.js';
 import { DOMAINS } from '../../shared/model-card.js';
 import { MODEL_ROLES } from '../../services/inference/src/model-holder.js';
 import { makeScratch, startExporter, startInference, waitForDelivery } from '../helpers/fuzz-stack.js';
@@ -47,6 +47,8 @@ const ALLOWED: Record<string, (v: string, metric: string) => boolean> = {
   // Drift: the signal and which distribution a mean is of.
   signal: (v) => (DRIFT_SIGNALS as readonly string[]).includes(v),
   source: (v) => v === 'reference' || v === 'live',
+  // Which part of the training reference PSI compares with (DRIFT_REFERENCE).
+  reference: (v) => (DRIFT_REFERENCE_CHOICES as readonly string[]).includes(v),
   // Held-out figures per evaluation domain (model card); the role of a loaded model.
   domain: (v) => (DOMAINS as readonly string[]).includes(v),
   role: (v) => (MODEL_ROLES as readonly string[]).includes(v),
