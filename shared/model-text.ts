@@ -42,12 +42,7 @@ export const CHAR_BOUNDARY = ' ';
 /** Whitespace for the character window (RE2 and JavaScript read this class alike). */
 export const SPACE_CHAR_CLASS = '[\\t\\n\\v\\f\\r\\p{Z}]';
 
-const JS_WORD_CHAR = new RegExp(`^${WORD_CHAR_CLASS}$`, 'u');
-const JS_SPACE_CHAR = new RegExp(`^${SPACE_CHAR_CLASS}$`, 'u');
 const lowerCache = new Map<number, string>(GRAPH_LOWER_EXCEPTIONS.map(([from, to]) => [from, String.fromCodePoint(to)]));
-// 0 = not yet classified, 1 = yes, 2 = no.
-const wordClass = new Uint8Array(0x110000);
-const spaceClass = new Uint8Array(0x110000);
 
 function inRanges(cp: number, ranges: readonly (readonly [number, number])[]): boolean {
   let lo = 0;
@@ -85,23 +80,26 @@ export function graphLower(text: string): string {
   return out;
 }
 
-export function isWordCodePoint(cp: number): boolean {
-  let c = wordClass[cp]!;
-  if (c === 0) {
-    c = JS_WORD_CHAR.test(String.fromCodePoint(cp)) && !inRanges(cp, GRAPH_NON_WORD_RANGES) ? 1 : 2;
-    wordClass[cp] = c;
-  }
-  return c === 1;
+/**
+ * Membership of a code point in a character class as the graph's RE2 reads it: JavaScript's
+ * reading of the class, minus the ranges where RE2's older Unicode tables differ; memoised per
+ * code point (0 = not yet classified, 1 = yes, 2 = no).
+ */
+function graphCharClass(pattern: string, graphExceptions: readonly (readonly [number, number])[]): (cp: number) => boolean {
+  const js = new RegExp(`^${pattern}$`, 'u');
+  const memo = new Uint8Array(0x110000);
+  return (cp) => {
+    let c = memo[cp]!;
+    if (c === 0) {
+      c = js.test(String.fromCodePoint(cp)) && !inRanges(cp, graphExceptions) ? 1 : 2;
+      memo[cp] = c;
+    }
+    return c === 1;
+  };
 }
 
-export function isSpaceCodePoint(cp: number): boolean {
-  let c = spaceClass[cp]!;
-  if (c === 0) {
-    c = JS_SPACE_CHAR.test(String.fromCodePoint(cp)) && !inRanges(cp, GRAPH_NON_SPACE_RANGES) ? 1 : 2;
-    spaceClass[cp] = c;
-  }
-  return c === 1;
-}
+export const isWordCodePoint = graphCharClass(WORD_CHAR_CLASS, GRAPH_NON_WORD_RANGES);
+export const isSpaceCodePoint = graphCharClass(SPACE_CHAR_CLASS, GRAPH_NON_SPACE_RANGES);
 
 /** Word tokens of a lowered text: maximal runs of two or more word characters. */
 export function wordTokens(lowered: string): string[] {

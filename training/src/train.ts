@@ -207,6 +207,8 @@ interface Fitted {
   c: number;
   lambda: number;
   fit: LogRegModel;
+  /** Validation decision values before calibration. */
+  z: Float64Array;
   platt: Calibration;
   errorRate: number;
   logLoss: number;
@@ -258,7 +260,7 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
         err += g.labels.filter((l, i) => (g.scores[i]! >= 0.5) !== (l === 'spam')).length / g.labels.length;
         loss += logLoss(g.labels, g.scores);
       }
-      const f: Fitted = { c, lambda, fit, platt, errorRate: err / groups.size, logLoss: loss / groups.size };
+      const f: Fitted = { c, lambda, fit, z, platt, errorRate: err / groups.size, logLoss: loss / groups.size };
       fitted.push(f);
       log(`grid: C ${c} lambda ${lambda}: ${fit.iterations} iterations, validation error ${(f.errorRate * 100).toFixed(3)}% log loss ${f.logLoss.toFixed(4)}`);
     }
@@ -293,10 +295,11 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
   const valGroups = byDomain(valTexts, valScores);
   // The budget holds for texts as they arrive (raw emails, SMS, the user's texts); header-less
   // bodies and short excerpts are derived forms of the same messages, reported but not binding.
-  const policyGroups = [...valGroups].filter(([d]) => POLICY_DOMAINS.includes(d)).map(([, g]) => ({ labels: g.labels, probabilities: g.scores }));
-  const threshold = options.threshold ?? policyThreshold(policyGroups, options.falsePositiveBudget, THRESHOLD_FLOOR);
-  const notBinding = [...valGroups]
-    .filter(([d, g]) => POLICY_DOMAINS.includes(d) && !budgetResolves(g.labels.filter((l) => l === 'ham').length, options.falsePositiveBudget))
+  const policyEntries = [...valGroups].filter(([d]) => POLICY_DOMAINS.includes(d));
+  const threshold =
+    options.threshold ?? policyThreshold(policyEntries.map(([, g]) => ({ labels: g.labels, probabilities: g.scores })), options.falsePositiveBudget, THRESHOLD_FLOOR);
+  const notBinding = policyEntries
+    .filter(([, g]) => !budgetResolves(g.labels.filter((l) => l === 'ham').length, options.falsePositiveBudget))
     .map(([d]) => d);
   if (notBinding.length > 0 && options.threshold === undefined) {
     log(`threshold policy: too few validation ham to resolve a ${options.falsePositiveBudget} budget in ${notBinding.join(', ')} (fewer than ${Math.ceil(1 / options.falsePositiveBudget)}); the floor ${THRESHOLD_FLOOR} holds there`);
@@ -308,10 +311,10 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
     validationFalsePositiveRate[domain] = round6(m.blockedHamRate);
     validationRecall[domain] = round6(m.recall);
   }
-  const zBefore = decision(transform(valDocs, featureOf, vocab.idf, best.lambda, wordFeatures), best.fit.weights, best.fit.bias);
-  const eceBefore = evaluateDomain(valLabels, Array.from(zBefore, sigmoid), 0.5).ece;
+  const uncalibrated = Array.from(best.z, sigmoid);
+  const eceBefore = evaluateDomain(valLabels, uncalibrated, 0.5).ece;
   const eceAfter = evaluateDomain(valLabels, valScores, 0.5).ece;
-  const logLossBefore = logLoss(valLabels, Array.from(zBefore, sigmoid));
+  const logLossBefore = logLoss(valLabels, uncalibrated);
   const logLossAfter = logLoss(valLabels, valScores);
   log(`threshold ${threshold.toFixed(4)} (budget ${options.falsePositiveBudget}); validation ECE ${eceBefore.toFixed(4)} -> ${eceAfter.toFixed(4)}, log loss ${logLossBefore.toFixed(4)} -> ${logLossAfter.toFixed(4)}`);
 
@@ -446,7 +449,6 @@ export function train(corpora: Corpus[], options: TrainOptions, log: (msg: strin
  * the rest. Otherwise both segments share the pooled fit and shortTokens is -1 (none).
  */
 export function fitCalibration(z: ArrayLike<number>, labels: readonly Label[], isShort: readonly boolean[], shortTokens: number): Calibration {
-  const pooled = fitPlatt(z, labels);
   const side = (short: boolean) => {
     const idx = labels.flatMap((_, i) => (isShort[i] === short ? [i] : []));
     return { z: idx.map((i) => z[i]!), labels: idx.map((i) => labels[i]!) };
@@ -454,7 +456,10 @@ export function fitCalibration(z: ArrayLike<number>, labels: readonly Label[], i
   const s = side(true);
   const l = side(false);
   const enough = (g: { labels: Label[] }) => ['spam', 'ham'].every((c) => g.labels.filter((x) => x === c).length >= MIN_SEGMENT_TEXTS);
-  if (shortTokens < 0 || !enough(s) || !enough(l)) return { long: pooled, short: pooled, shortTokens: -1, shortTexts: 0 };
+  if (shortTokens < 0 || !enough(s) || !enough(l)) {
+    const pooled = fitPlatt(z, labels);
+    return { long: pooled, short: pooled, shortTokens: -1, shortTexts: 0 };
+  }
   return { long: fitPlatt(l.z, l.labels), short: fitPlatt(s.z, s.labels), shortTokens, shortTexts: s.labels.length };
 }
 
