@@ -1,13 +1,13 @@
 /**
- * The one place prom-client metrics are built: every counter, gauge and histogram of both
+ * The one place prom-client metrics are built: every counter and gauge of both
  * services comes from a catalogue entry (shared/metrics.ts), so its name, help, type, label
  * names and buckets cannot drift from what docs/metrics.md, the dashboard and the rules read.
  * A metric whose value lives elsewhere passes `collect`, which prom-client calls at each scrape.
  *
- * The exporter's ingest hot path uses its own typed-array vectors (services/exporter/src/
- * registry/vectors.ts), built from the same catalogue entries and checked the same way.
+ * Histograms, and the counters of the exporter's ingest hot path, are typed-array vectors
+ * (shared/metric-vectors.ts), built from the same catalogue entries and checked the same way.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MetricDef, MetricType } from './metrics.js';
 
 function expectType(def: MetricDef, type: MetricType): void {
@@ -33,16 +33,5 @@ export function gaugeFrom(def: MetricDef, registry: Registry, collect?: (this: G
     labelNames: [...def.labelNames],
     registers: [registry],
     ...(collect ? { collect } : {}),
-  });
-}
-
-export function histogramFrom(def: MetricDef, registry: Registry): Histogram<string> {
-  expectType(def, 'histogram');
-  return new Histogram({
-    name: def.name,
-    help: def.help,
-    labelNames: [...def.labelNames],
-    registers: [registry],
-    ...(def.buckets ? { buckets: [...def.buckets] } : {}),
   });
 }

@@ -9,7 +9,7 @@ import { gaugeFrom } from '../../../../shared/metric-builders.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import { ACTUAL_DIM, CODE_DIM, PREDICTED_DIM, RESULT_DIM, ROUTE_DIM, STATUS_DIM } from './labels.js';
 import { RateWindow } from './rate-window.js';
-import { CounterVec, HistogramVec } from './vectors.js';
+import { CounterVec, HistogramVec } from '../../../../shared/metric-vectors.js';
 
 export class EventMetrics {
   readonly requests = new CounterVec(M.requestsTotal);

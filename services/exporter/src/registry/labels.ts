@@ -6,7 +6,7 @@
 import { ERROR_CODES, type ErrorCode } from '../../../../shared/error-codes.js';
 import { CHANNEL_EVENT_TYPES, EVENT_ROUTES, MALFORMED_REASONS, PREDICTION_ROUTES } from '../../../../shared/events.js';
 import { LABELS } from '../../../../shared/model-io.js';
-import type { LabelDim } from './vectors.js';
+import type { LabelDim } from '../../../../shared/metric-vectors.js';
 
 function indexOf(values: readonly string[]): Map<string, number> {
   return new Map(values.map((v, i) => [v, i]));

@@ -14,7 +14,7 @@
 import type { Metric, Registry } from 'prom-client';
 import { EXPORTER_METRICS as M, type MetricDef } from '../../../../shared/metrics.js';
 import { ACTUAL_DIM, PREDICTED_DIM, RESULT_DIM } from './labels.js';
-import { CounterVec, HistogramVec, type LabelDim } from './vectors.js';
+import { CounterVec, HistogramVec, type LabelDim } from '../../../../shared/metric-vectors.js';
 
 /** Far above the three a worker holds; a bound against a publisher naming versions at will. */
 export const MAX_VERSIONS = 16;

@@ -7,7 +7,7 @@ import { counterFrom, gaugeFrom } from '../../../../shared/metric-builders.js';
 import type { ChannelEventType, MalformedReason } from '../../../../shared/events.js';
 import { EXPORTER_METRICS as M } from '../../../../shared/metrics.js';
 import { reasonIndex, REASON_DIM, typeIndex, TYPE_DIM } from '../registry/labels.js';
-import { CounterVec } from '../registry/vectors.js';
+import { CounterVec } from '../../../../shared/metric-vectors.js';
 
 export class Telemetry {
   readonly received = new CounterVec(M.eventsReceivedTotal, [TYPE_DIM]);

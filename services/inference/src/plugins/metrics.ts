@@ -5,9 +5,10 @@
  * routes/metrics.ts.
  */
 import fp from 'fastify-plugin';
-import type { Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
-import { gaugeFrom, histogramFrom } from '../../../../shared/metric-builders.js';
+import { gaugeFrom } from '../../../../shared/metric-builders.js';
+import { HistogramVec, OPEN } from '../../../../shared/metric-vectors.js';
 import { readiness } from '../readiness.js';
 import { MODEL_ROLES } from '../model-holder.js';
 
@@ -29,20 +30,23 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
     const { registry } = opts;
     app.decorate('metricsRegistry', registry);
 
-    const duration = histogramFrom(INFERENCE_METRICS.httpRequestDurationSeconds, registry);
-    const children = new Map<string, Histogram.Internal<string>>();
+    // A typed-array histogram (shared/metric-vectors.ts): prom-client's observe hashes the label
+    // object on every call, a visible share of a request (docs/benchmarks.md#the-cuts). Series
+    // are added on first use; route patterns, the methods below and status codes are bounded.
+    const duration = new HistogramVec(INFERENCE_METRICS.httpRequestDurationSeconds, OPEN, 'none').registerIn(registry);
+    const series = new Map<string, number>();
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const status = reply.statusCode;
       // Node accepts ~35 methods (WebDAV, PURGE, ...): the label keeps the usual ones, as the events do.
       const method = LABEL_METHODS.has(request.method) ? request.method : 'OTHER';
       const key = `${route} ${method} ${status}`;
-      let child = children.get(key);
-      if (child === undefined) {
-        child = duration.labels(route, method, String(status));
-        children.set(key, child);
+      let index = series.get(key);
+      if (index === undefined) {
+        index = duration.addSeries({ route, method, status_code: String(status) });
+        series.set(key, index);
       }
-      child.observe(reply.elapsedTime / 1000);
+      duration.observe(index, reply.elapsedTime / 1000);
       done();
     });
 

@@ -1,15 +1,29 @@
 /**
- * Metric vectors for the ingest hot path, exposed through prom-client's Registry.
+ * Metric vectors for hot paths (the exporter's ingest, the inference's per-request histogram),
+ * exposed through prom-client's Registry.
  *
- * prom-client hashes a label object on every observe; an event updates up to eight series, which
- * alone would cap ingest near its target (docs/benchmarks.md#exporter-label-hashing). Every
- * label of these metrics comes from a closed set (registry/labels.ts), so a series is an index
- * into typed arrays and an update is an array increment. prom-client still renders the
- * exposition: each vector implements the `get()` shape its Registry reads from metrics
- * (name, help, type, aggregator, values), so escaping and number formatting stay prom-client's.
+ * prom-client hashes a label object on every observe; an exporter event updates up to eight
+ * series, which alone would cap ingest near its target (docs/benchmarks.md#exporter-label-hashing),
+ * and in the inference the observe was a visible share of a request (docs/benchmarks.md#the-cuts).
+ * Here a series is an index into typed arrays and an update is an array increment. Series come
+ * from closed label sets (the exporter's registry/labels.ts), or are added on first use by the
+ * caller (`addSeries`, for label values known only at run time, such as route patterns).
+ * prom-client still renders the exposition: each vector implements the `get()` shape its Registry
+ * reads from metrics (name, help, type, aggregator, values), so escaping and number formatting
+ * stay prom-client's.
  */
 import type { Metric, Registry } from 'prom-client';
-import type { MetricDef } from '../../../../shared/metrics.js';
+import type { MetricDef } from './metrics.js';
+
+/** Dimensions of a vector whose series the caller adds one by one (addSeries). */
+export const OPEN = 'open';
+export type Dims = readonly LabelDim[] | typeof OPEN;
+
+function grown(from: Float64Array, length: number): Float64Array {
+  const to = new Float64Array(length);
+  to.set(from);
+  return to;
+}
 
 /** One label of a vector: its closed set of values and where unknown values go. */
 export interface LabelDim {
@@ -54,6 +68,8 @@ abstract class Vector {
   readonly help: string;
   readonly labelNames: readonly string[];
   protected readonly rows: Record<string, string>[];
+  /** Slots allocated per series array; grows by doubling as series are added. */
+  protected capacity: number;
 
   /**
    * @param zeroSeries series reported at 0 before their first update (e.g. both labels of
@@ -61,19 +77,46 @@ abstract class Vector {
    */
   constructor(
     def: MetricDef,
-    dims: readonly LabelDim[],
+    dims: Dims,
     protected readonly zeroSeries: 'all' | 'none',
   ) {
-    checkDims(def, dims);
     this.name = def.name;
     this.help = def.help;
     this.labelNames = def.labelNames;
-    this.rows = labelTable(dims);
+    if (dims === OPEN) {
+      this.rows = [];
+    } else {
+      checkDims(def, dims);
+      this.rows = labelTable(dims);
+    }
+    this.capacity = Math.max(1, this.rows.length);
   }
 
   get size(): number {
     return this.rows.length;
   }
+
+  /**
+   * A new series with these labels (every catalogue label name, in any order); returns its index.
+   * For a vector built with OPEN dimensions: the caller keeps its own lookup from label values to
+   * index, and bounds what it adds.
+   */
+  addSeries(labels: Record<string, string>): number {
+    const names = Object.keys(labels);
+    if (names.length !== this.labelNames.length || !this.labelNames.every((n) => n in labels)) {
+      throw new Error(`${this.name}: a series needs exactly the labels [${this.labelNames.join(',')}], got [${names.join(',')}]`);
+    }
+    // In catalogue order, as labelTable() builds rows, so the exposition's label order is stable.
+    this.rows.push(Object.fromEntries(this.labelNames.map((n) => [n, labels[n]!])));
+    if (this.rows.length > this.capacity) {
+      this.capacity *= 2;
+      this.grow(this.capacity);
+    }
+    return this.rows.length - 1;
+  }
+
+  /** Reallocates the per-series arrays for `capacity` series, keeping what they hold. */
+  protected abstract grow(capacity: number): void;
 
   /** Adds this vector to a prom-client registry (which reads it through `get()`). */
   registerIn(registry: Registry): this {
@@ -90,12 +133,16 @@ abstract class Vector {
 
 export class CounterVec extends Vector {
   readonly type = 'counter' as const;
-  readonly values: Float64Array;
+  private values: Float64Array;
 
-  constructor(def: MetricDef, dims: readonly LabelDim[] = [], zeroSeries: 'all' | 'none' = 'all') {
+  constructor(def: MetricDef, dims: Dims = [], zeroSeries: 'all' | 'none' = 'all') {
     super(def, dims, zeroSeries);
     if (def.type !== 'counter') throw new Error(`${def.name} is a ${def.type}, not a counter`);
-    this.values = new Float64Array(this.rows.length);
+    this.values = new Float64Array(this.capacity);
+  }
+
+  protected grow(capacity: number): void {
+    this.values = grown(this.values, capacity);
   }
 
   inc(series: number, by = 1): void {
@@ -108,7 +155,7 @@ export class CounterVec extends Vector {
 
   total(): number {
     let sum = 0;
-    for (const v of this.values) sum += v;
+    for (let i = 0; i < this.rows.length; i++) sum += this.values[i]!;
     return sum;
   }
 
@@ -130,12 +177,12 @@ export class HistogramVec extends Vector {
   readonly type = 'histogram' as const;
   private readonly bounds: Float64Array;
   /** Per series: one slot per bound plus +Inf, not cumulative. */
-  private readonly buckets: Float64Array;
-  private readonly sums: Float64Array;
-  private readonly counts: Float64Array;
+  private buckets: Float64Array;
+  private sums: Float64Array;
+  private counts: Float64Array;
   private readonly stride: number;
 
-  constructor(def: MetricDef, dims: readonly LabelDim[] = [], zeroSeries: 'all' | 'none' = 'all') {
+  constructor(def: MetricDef, dims: Dims = [], zeroSeries: 'all' | 'none' = 'all') {
     super(def, dims, zeroSeries);
     if (def.type !== 'histogram' || !def.buckets) throw new Error(`${def.name} is not a histogram with buckets`);
     this.bounds = Float64Array.from(def.buckets);
@@ -143,9 +190,15 @@ export class HistogramVec extends Vector {
       if (!(this.bounds[i]! > this.bounds[i - 1]!)) throw new Error(`${def.name}: buckets must increase`);
     }
     this.stride = this.bounds.length + 1;
-    this.buckets = new Float64Array(this.rows.length * this.stride);
-    this.sums = new Float64Array(this.rows.length);
-    this.counts = new Float64Array(this.rows.length);
+    this.buckets = new Float64Array(this.capacity * this.stride);
+    this.sums = new Float64Array(this.capacity);
+    this.counts = new Float64Array(this.capacity);
+  }
+
+  protected grow(capacity: number): void {
+    this.buckets = grown(this.buckets, capacity * this.stride);
+    this.sums = grown(this.sums, capacity);
+    this.counts = grown(this.counts, capacity);
   }
 
   observe(series: number, value: number): void {
