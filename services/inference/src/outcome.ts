@@ -6,6 +6,7 @@
 import type { ErrorCode } from '../../../shared/error-codes.js';
 import type { PredictionSummary } from '../../../shared/events.js';
 import type { Label } from '../../../shared/model-io.js';
+import type { FastifyRequest } from 'fastify';
 
 export interface FeedbackOutcome {
   predicted: Label;
@@ -18,6 +19,12 @@ export interface FeedbackOutcome {
 }
 
 export interface RequestOutcome {
+  /**
+   * The matched route's pattern (undefined: no route matched), read once when the request
+   * starts: Fastify's `request.routeOptions` getter builds a new object on every read, and the
+   * metrics, the access log and the events each need the pattern.
+   */
+  route?: string | undefined;
   errorCode?: ErrorCode;
   inferenceSeconds?: number;
   batchSize?: number;
@@ -32,4 +39,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     outcome: RequestOutcome;
   }
+}
+
+/**
+ * The route pattern of a finished request: the one read when it started, or (for a request
+ * answered before the request-context hook ran, e.g. a framework error) Fastify's own.
+ */
+export function routeOf(request: FastifyRequest): string | undefined {
+  const outcome = request.outcome as RequestOutcome | null;
+  return outcome !== null && 'route' in outcome ? outcome.route : request.routeOptions.url;
 }

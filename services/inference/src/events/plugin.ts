@@ -12,6 +12,7 @@ import fp from 'fastify-plugin';
 import { EVENT_ROUTES, type EventRoute } from '../../../../shared/events.js';
 import { INFERENCE_ROUTES } from '../../../../shared/routes.js';
 import { readiness } from '../readiness.js';
+import { routeOf } from '../outcome.js';
 import type { EventPublisher } from './publisher.js';
 
 export interface EventsPluginOptions {
@@ -63,7 +64,7 @@ export const eventsPlugin = fp<EventsPluginOptions>(
     }));
 
     app.addHook('onResponse', (request, reply, done) => {
-      const pattern = request.routeOptions.url;
+      const pattern = routeOf(request);
       let route = routeCache.get(pattern);
       if (route === undefined) {
         route = eventRoute(pattern);

@@ -14,7 +14,7 @@
 import fp from 'fastify-plugin';
 import fastJson from 'fast-json-stringify';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { RequestOutcome } from '../outcome.js';
+import { routeOf, type RequestOutcome } from '../outcome.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -154,7 +154,7 @@ export const accessLogPlugin = fp(
         done();
         return;
       }
-      const route = request.routeOptions.url;
+      const route = routeOf(request);
       const o = request.outcome;
       const line: AccessLine = {
         reqId: request.id,

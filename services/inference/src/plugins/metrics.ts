@@ -11,6 +11,7 @@ import { gaugeFrom } from '../../../../shared/metric-builders.js';
 import { HistogramVec, OPEN } from '../../../../shared/metric-vectors.js';
 import { readiness } from '../readiness.js';
 import { MODEL_ROLES } from '../model-holder.js';
+import { routeOf } from '../outcome.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,7 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
     const duration = new HistogramVec(INFERENCE_METRICS.httpRequestDurationSeconds, OPEN, 'none').registerIn(registry);
     const series = new Map<string, number>();
     app.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? 'unmatched';
+      const route = routeOf(request) ?? 'unmatched';
       const status = reply.statusCode;
       // Node accepts ~35 methods (WebDAV, PURGE, ...): the label keeps the usual ones, as the events do.
       const method = LABEL_METHODS.has(request.method) ? request.method : 'OTHER';

@@ -67,7 +67,7 @@ export const requestContextPlugin = fp(
     };
 
     app.addHook('onRequest', (request, reply, done) => {
-      request.outcome = {};
+      request.outcome = { route: request.routeOptions.url };
       reply.header('x-request-id', request.id);
       // RFC 9112: an HTTP/1.1 request without Host is a 400 (app.ts turns off Node's bodiless one).
       if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
