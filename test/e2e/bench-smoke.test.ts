@@ -4,12 +4,14 @@
  * shared); only that every scenario produced finite figures and both files are written.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { BenchResults } from '../../bench/run.js';
 import { SINGLE_TEXT_CHARS } from '../../bench/texts.js';
-import { parseWrkReport } from '../../bench/wrk.js';
+import { parseWrkReport, parseWrkTally, startWrk } from '../../bench/wrk.js';
 import { runToExit } from '../helpers/spawn.js';
 
 const RUN = 'dist/bench/run.js';
@@ -100,6 +102,49 @@ t.test("wrk's report is read: 2xx rate, percentiles in their units, non-2xx, soc
   t.equal(clean.non2xx, 0);
   t.same(clean.socketErrors, { connect: 0, read: 0, write: 0, timeout: 0 });
   t.throws(() => parseWrkReport('unable to connect to 127.0.0.1:1 Connection refused\n', 100), /wrk report without/);
+});
+
+t.test("the script's tally is read: answers by status, the errors' Retry-After and codes", async (t) => {
+  const line = 'WRK-TALLY {"s 200":2667,"s 503":1333,"r 503 2":1330,"r 503 (none)":3,"c 503 OVERLOADED":1333,"s 413":1,"c 413 BODY_TOO_LARGE":1,"r 413 (none)":1}';
+  const tally = parseWrkTally(`  4001 requests in 1.00s, 1.00MB read\nWRK-CPU-TICKS 1 2\n${line}\n`);
+  t.same(tally, {
+    statuses: { '200': 2667, '503': 1333, '413': 1 },
+    errors: { '503': { retryAfter: ['(none)', '2'], codes: ['OVERLOADED'] }, '413': { retryAfter: ['(none)'], codes: ['BODY_TOO_LARGE'] } },
+  });
+  // A value with a space (a Retry-After date) stays whole.
+  t.same(parseWrkTally('WRK-TALLY {"s 503":1,"r 503 Wed, 21 Oct 2026 07:28:00 GMT":1}')?.errors['503']?.retryAfter, ['Wed, 21 Oct 2026 07:28:00 GMT']);
+  t.equal(parseWrkTally('WRK-CPU-TICKS 1 2\n'), undefined, 'a run without the tally has none');
+  t.throws(() => parseWrkTally('WRK-TALLY {"x 200":1}'), /unexpected key/);
+  // parseWrkReport carries it when the report has it, and only then.
+  const report = ['    Latency     1.10ms  426.25us    1.02s    92.49%', '     50%  850.00us', '     75%    1.16ms', '     90%    1.41ms', '     99%    2.85ms',
+    '  4000 requests in 1.00s, 1.00MB read', 'Requests/sec:  4000.00', 'WRK-CPU-TICKS 1 2', 'WRK-TALLY {"s 200":4000}', ''].join('\n');
+  t.same(parseWrkReport(report, 100).tally, { statuses: { '200': 4000 }, errors: {} });
+  t.notOk('tally' in parseWrkReport(report.replace(/^WRK-TALLY.*\n/m, ''), 100));
+});
+
+t.test('wrk with maxRequests sends exactly that many requests, tallies every answer and ends once all are in', async (t) => {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      if (received % 3 === 0) {
+        res.writeHead(503, { 'Retry-After': '2', 'content-type': 'application/json' }).end('{"error":"busy","code":"OVERLOADED"}');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"label":"ham"}');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+  const r = await startWrk({ url, method: 'POST', body: '{"text":"hi"}', connections: 32, seconds: 60, maxRequests: 1000, tally: true }).result;
+  t.equal(received, 1000, 'the server received exactly 1000 requests');
+  t.equal(r.requests, 1000, 'and wrk counted 1000 answers');
+  t.same(r.tally, { statuses: { '200': 667, '503': 333 }, errors: { '503': { retryAfter: ['2'], codes: ['OVERLOADED'] } } });
+  t.same(r.socketErrors, { connect: 0, read: 0, write: 0, timeout: 0 });
+  t.ok(r.seconds < 60, `ended when all were answered, not at the 60 s bound (${r.seconds} s)`);
+  t.throws(() => startWrk({ url, method: 'GET', connections: 4, seconds: 1, threads: 2, maxRequests: 10 }), /one thread/);
 });
 
 t.test('bad options are refused before anything starts', async (t) => {
