@@ -1,8 +1,10 @@
 /**
  * Load beyond capacity: drive POST /predict on 127.0.0.1 far past what the workers can
  * serve and report how the service degrades: how much @fastify/under-pressure sheds (503
- * OVERLOADED + Retry-After, spam_detector_load_shed_total), the latency of the requests it
- * accepted, memory, and whether anything crashed. Bounded: each level runs a fixed time.
+ * OVERLOADED + Retry-After, spam_detector_load_shed_total), the latency of all answers, memory,
+ * and whether anything crashed. The load is wrk (bench/wrk.ts, one thread, its Lua script counting
+ * the answers by status and reading the 503s' Retry-After and `code`). Bounded: each level runs
+ * a fixed time.
  *
  *   node dist/bench/overload.js [--workers 1] [--seconds 10] [--connections 16,128,512]
  *                               [--elu 0.9] [--delay-ms 0] [--out file.json]
@@ -11,12 +13,11 @@
  * (0 keeps the service default). driveOverload() is also used by test/reliability/overload.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import * as hdr from 'hdr-histogram-js';
 import { childPids, SCRIPTS, startService, type Service } from './spawn.js';
+import { startWrk } from './wrk.js';
 
 export interface Latency {
   p50: number;
@@ -26,34 +27,43 @@ export interface Latency {
 
 export interface OverloadResult {
   connections: number;
+  /** wrk's run time. */
   seconds: number;
-  /** Answers by status, load generator and probes together. */
+  /** Every answer wrk read, by status. */
   statuses: Record<string, number>;
   accepted: number;
   shed: number;
-  /** Connection errors and timeouts of the load generator (a crash or a hang shows here). */
+  /** wrk's socket errors: connect, read and write (a crash shows here). */
   errors: number;
+  /** wrk's socket timeouts (a hang shows here). */
   timeouts: number;
   acceptedPerSecond: number;
-  latencyAcceptedMs: Latency;
-  latencyShedMs: Latency;
-  /** What the probes saw on 503 answers. */
+  /** All answers, accepted and shed together: wrk's latency distribution is not split by status. */
+  latencyMs: Latency;
+  /** The distinct Retry-After headers and `code`s of the 503 answers. */
   retryAfter: string[];
   shedCodes: string[];
   rssMaxBytes: number;
+  /** The wrk command line. */
+  command: string;
 }
 
 export interface OverloadSpec {
   url: string;
   body: string;
   connections: number;
-  /** A fixed time; answers still in flight when it ends are not counted by autocannon. */
+  /** A fixed time; answers still in flight when it ends are not counted. */
   seconds?: number;
-  /** A fixed number of requests instead: every answer is counted (exact comparisons in tests). */
+  /** A fixed number of requests instead: exactly that many are sent and all are counted (exact comparisons in tests). */
   amount?: number;
   /** Processes whose RSS is sampled (VmRSS from /proc) during the run. */
   pids: number[];
 }
+
+/** The bound of an `amount` run (wrk needs a duration): answers that never come end it here, as timeouts. */
+const AMOUNT_BOUND_SECONDS = 120;
+/** wrk's per-request timeout. */
+const TIMEOUT_SECONDS = 30;
 
 function rssOf(pid: number): number {
   try {
@@ -64,88 +74,48 @@ function rssOf(pid: number): number {
   }
 }
 
-function latency(h: hdr.Histogram): Latency {
-  if (h.totalCount === 0) return { p50: 0, p99: 0, max: 0 };
-  return { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 };
-}
-
-/** One bounded run of autocannon plus a probe that reads the 503s' headers and bodies. */
+/** One bounded wrk run (one thread) whose script tallies the answers, with RSS sampled meanwhile. */
 export async function driveOverload(spec: OverloadSpec): Promise<OverloadResult> {
-  const build = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
-  const okHist = build();
-  const shedHist = build();
-  const statuses: Record<string, number> = {};
-  const retryAfter = new Set<string>();
-  const shedCodes = new Set<string>();
   let rssMax = 0;
-  let running = true;
-
-  const sampler = (async () => {
-    while (running) {
-      rssMax = Math.max(rssMax, spec.pids.reduce((a, pid) => a + rssOf(pid), 0));
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  // autocannon does not expose headers: a slow probe on its own connection does.
-  const probe = (async () => {
-    while (running) {
-      try {
-        const res = await fetch(`${spec.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: spec.body, signal: AbortSignal.timeout(30_000) });
-        const text = await res.text();
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-        if (res.status === 503) {
-          retryAfter.add(res.headers.get('retry-after') ?? '(none)');
-          shedCodes.add(String((JSON.parse(text) as { code?: unknown }).code));
-        }
-      } catch {
-        statuses.probe_error = (statuses.probe_error ?? 0) + 1;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${spec.url}/predict`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: spec.body,
-        connections: spec.connections,
-        ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.seconds ?? 10 }),
-        timeout: 30,
-      },
-      (err, r) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(r)),
-    );
-    instance.on('response', (_c: unknown, status: number, _bytes: number, ms: number) => {
-      const us = Math.max(1, Math.round(ms * 1000));
-      if (status >= 200 && status < 300) okHist.recordValue(us);
-      else if (status === 503) shedHist.recordValue(us);
-    });
-  });
-  running = false;
-  await Promise.all([sampler, probe]);
-
-  for (const [code, s] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (statuses[code] ?? 0) + (s.count ?? 0);
+  const sample = (): void => {
+    rssMax = Math.max(rssMax, spec.pids.reduce((a, pid) => a + rssOf(pid), 0));
+  };
+  sample();
+  const sampler = setInterval(sample, 200);
+  let r;
+  try {
+    r = await startWrk({
+      url: `${spec.url}/predict`,
+      method: 'POST',
+      body: spec.body,
+      connections: spec.connections,
+      threads: 1,
+      timeoutSeconds: TIMEOUT_SECONDS,
+      tally: true,
+      ...(spec.amount !== undefined ? { maxRequests: spec.amount, seconds: AMOUNT_BOUND_SECONDS } : { seconds: spec.seconds ?? 10 }),
+    }).result;
+  } finally {
+    clearInterval(sampler);
+  }
+  sample();
+  const statuses = r.tally?.statuses ?? {};
   const accepted = Object.entries(statuses).filter(([s]) => /^2\d\d$/.test(s)).reduce((a, [, n]) => a + n, 0);
-  const out: OverloadResult = {
+  const shedSeen = r.tally?.errors['503'];
+  return {
     connections: spec.connections,
-    seconds: result.duration,
+    seconds: r.seconds,
     statuses,
     accepted,
     shed: statuses['503'] ?? 0,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    acceptedPerSecond: accepted / result.duration,
-    latencyAcceptedMs: latency(okHist),
-    latencyShedMs: latency(shedHist),
-    retryAfter: [...retryAfter],
-    shedCodes: [...shedCodes],
+    errors: r.socketErrors.connect + r.socketErrors.read + r.socketErrors.write,
+    timeouts: r.socketErrors.timeout,
+    acceptedPerSecond: accepted / r.seconds,
+    latencyMs: { p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max },
+    retryAfter: shedSeen?.retryAfter ?? [],
+    shedCodes: shedSeen?.codes ?? [],
     rssMaxBytes: rssMax,
+    command: r.command,
   };
-  okHist.destroy();
-  shedHist.destroy();
-  return out;
 }
 
 /** Sum of the samples of one metric in a Prometheus text exposition. */
@@ -218,6 +188,9 @@ async function main(): Promise<void> {
     );
     services.push(inference);
     const pids = [inference.pid, ...childPids(inference.pid)];
+    const loadText = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+    const loadBefore = loadText();
+    process.stdout.write(`load average ${loadBefore}; ${o.workers} worker(s), ${o.seconds} s per level, wrk -t1 (Lua tally of every answer)\n`);
     const body = JSON.stringify({ text: OVERLOAD_TEXT });
     const rows: Array<OverloadResult & { shedMetric: number; exporterRequests: number; alive: boolean }> = [];
     for (const connections of o.connections) {
@@ -230,14 +203,17 @@ async function main(): Promise<void> {
       const shedMetric = metricSum(await (await fetch(`${inference.url}/metrics`)).text(), 'spam_detector_load_shed_total') - shed0;
       const exporterRequests = metricSum(await (await fetch(`${exporter.url}/metrics`)).text(), 'spam_detector_requests_total') - req0;
       rows.push({ ...r, shedMetric, exporterRequests, alive: health === 200 && inference.child.exitCode === null });
-      const l = r.latencyAcceptedMs;
+      const l = r.latencyMs;
       process.stdout.write(
-        `${String(connections).padStart(5)} conns: ${r.accepted} accepted (${r.acceptedPerSecond.toFixed(0)}/s, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms), ` +
-          `${r.shed} shed (metric +${shedMetric}, Retry-After ${r.retryAfter.join('/') || '-'}), errors ${r.errors}, timeouts ${r.timeouts}, ` +
+        `${String(connections).padStart(5)} conns: ${r.accepted} accepted (${r.acceptedPerSecond.toFixed(0)}/s), ` +
+          `${r.shed} shed (metric +${shedMetric}, Retry-After ${r.retryAfter.join('/') || '-'}), ` +
+          `all answers p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms, errors ${r.errors}, timeouts ${r.timeouts}, ` +
           `exporter requests +${exporterRequests}, RSS max ${(r.rssMaxBytes / 1048576).toFixed(0)} MB, alive ${health === 200}\n`,
       );
     }
-    const report = { workers: o.workers, seconds: o.seconds, elu: o.elu, delayMs: o.delayMs, rows };
+    const loadAfter = loadText();
+    process.stdout.write(`load average ${loadAfter}\n`);
+    const report = { workers: o.workers, seconds: o.seconds, elu: o.elu, delayMs: o.delayMs, loadAverage: { before: loadBefore, after: loadAfter }, rows };
     if (o.out) writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
   } finally {
     for (const s of services.reverse()) await s.stop();

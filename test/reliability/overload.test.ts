@@ -1,5 +1,6 @@
 /**
- * Load beyond capacity (issue 8): autocannon drives POST /predict with 5 KB texts on 128
+ * Load beyond capacity (issue 8): wrk (bench/overload.ts: one thread, exactly 4000 requests, its
+ * Lua script counting every answer by status) drives POST /predict with 5 KB texts on 128
  * connections against one worker whose load shedding is set low (event-loop utilization 0.8,
  * sampled every 100 ms), so shedding is certain without asserting any timing. The service must
  * shed with 503 OVERLOADED + Retry-After, count every shed request in
@@ -43,10 +44,10 @@ t.test(`overload: ${REQUESTS} requests on ${CONNECTIONS} connections shed with 5
 
   const r = await driveOverload({ url: inference.url, body, connections: CONNECTIONS, amount: REQUESTS, pids: [inference.pid] });
 
-  const answered = Object.entries(r.statuses).filter(([s]) => /^\d+$/.test(s)).reduce((a, [, n]) => a + n, 0);
+  const answered = Object.values(r.statuses).reduce((a, n) => a + n, 0);
   t.equal(r.errors, 0, 'no connection error');
   t.equal(r.timeouts, 0, 'no timeout');
-  t.equal(r.statuses.probe_error ?? 0, 0, 'no probe error');
+  t.equal(answered, REQUESTS, `every request answered, no more sent (${r.command})`);
   t.same(Object.keys(r.statuses).sort(), ['200', '503'], `only 200 and 503 answers (${JSON.stringify(r.statuses)})`);
   t.ok(r.shed > 0, `load was shed (${r.shed})`);
   t.ok(r.accepted > 0, `and load was served (${r.accepted})`);
@@ -68,11 +69,11 @@ t.test(`overload: ${REQUESTS} requests on ${CONNECTIONS} connections shed with 5
   t.ok(memAfter.heapUsed - memBefore.heapUsed < 16 * MB, `heap after GC near baseline: ${mb(memBefore.heapUsed)} -> ${mb(memAfter.heapUsed)}`);
   t.ok(r.rssMaxBytes < memBefore.rss + 256 * MB, `RSS bounded under load: ${mb(memBefore.rss)} -> max ${mb(r.rssMaxBytes)}`);
 
-  const l = r.latencyAcceptedMs;
-  const s = r.latencyShedMs;
+  // wrk's latency distribution covers all answers, accepted and shed together.
+  const l = r.latencyMs;
   t.comment(
-    `FIGURE overload: ${answered} answers on ${CONNECTIONS} connections in ${r.seconds.toFixed(1)} s: ${r.accepted} accepted (${r.acceptedPerSecond.toFixed(0)}/s; ` +
-      `latency p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms), ${r.shed} shed (503 p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms), ` +
+    `FIGURE overload: ${answered} answers on ${CONNECTIONS} connections in ${r.seconds.toFixed(1)} s: ${r.accepted} accepted (${r.acceptedPerSecond.toFixed(0)}/s), ` +
+      `${r.shed} shed; latency of all answers p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; ` +
       `load_shed_total +${shedMetric}, errors ${r.errors}, timeouts ${r.timeouts}; RSS ${mb(memBefore.rss)} -> max ${mb(r.rssMaxBytes)}, heap after GC ${mb(memBefore.heapUsed)} -> ${mb(memAfter.heapUsed)}`,
   );
 });
