@@ -1,12 +1,16 @@
 /**
  * The process logger: pino JSON on stdout (pretty only on an interactive terminal outside
- * production). Writes are asynchronous so a busy worker never waits on the pipe, and batched:
- * lines are written once 4 KiB have gathered or 50 ms have passed, so a
+ * production). Lines are batched: written once 4 KiB have gathered or 50 ms have passed, so a
  * busy worker makes one write(2) per many access-log lines instead of one per line (the write
- * per line was the largest single cost of the access log: docs/benchmarks.md#the-cuts). pino flushes what is buffered
- * when the process exits or fails; a SIGKILL loses at most that window. Redaction is defence in depth: the code never logs
+ * per line was the largest single cost of the access log: docs/benchmarks.md#the-cuts). Writes to
+ * a pipe or terminal (journald, docker, pm2, a shell) are asynchronous, so a slow reader never
+ * blocks the event loop; stdout redirected to a regular file is written synchronously, as Node
+ * writes process.stdout to a file: a write into the page cache costs less than handing each batch
+ * to libuv's threadpool and back (docs/benchmarks.md#the-cuts-second-round-2026-12-05-quiet-machine).
+ * pino flushes what is buffered when the process exits or fails; a SIGKILL loses at most that window. Redaction is defence in depth: the code never logs
  * bodies or raw texts, and these paths catch it if someone does.
  */
+import { fstatSync } from 'node:fs';
 import { pino, type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from '../../../shared/env.js';
 
@@ -47,6 +51,15 @@ export const LOG_BATCH_BYTES = 4096;
 /** Longest a line waits in that buffer. */
 export const LOG_FLUSH_INTERVAL_MS = 50;
 
+/** Whether `fd` is a regular file (stdout redirected to one): then log writes are synchronous. */
+export function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** `destination` is for tests (capture the lines); otherwise stdout. */
 export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
   const options = loggerOptions(settings);
@@ -57,7 +70,20 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
   // pm2's cluster mode captures a worker's output by wrapping process.stdout.write; a direct
   // fd-1 writer bypasses that and lands in pm2's daemon log instead of `pm2 logs <app>`.
   if (process.env.pm_id !== undefined) return pino(options, process.stdout);
-  return pino(options, pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS }));
+  const sync = isRegularFile(1);
+  const stream = pino.destination({ dest: 1, sync, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS });
+  // pino flushes an asynchronous destination at exit itself, a synchronous one not: its lines
+  // still in the batch would be lost on process.exit().
+  if (sync) {
+    process.once('exit', () => {
+      try {
+        stream.flushSync();
+      } catch {
+        // Already closed: nothing left to write.
+      }
+    });
+  }
+  return pino(options, stream);
 }
 
 /** Flush buffered log lines (async destination) before the process exits on purpose. */

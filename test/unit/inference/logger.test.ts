@@ -1,10 +1,18 @@
 /**
- * The request logger stand-in (LazyChildLogger): the child pino logger is made only when a request
- * logs at an enabled level, and its lines are the ones pino's child would write.
+ * The process logger: its stdout destination (synchronous writes when stdout is a regular file,
+ * asynchronous otherwise; batched lines all written by the exit either way), and the request
+ * logger stand-in (LazyChildLogger): the child pino logger is made only when a request logs at an
+ * enabled level, and its lines are the ones pino's child would write.
  */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import t from 'tap';
-import { createLogger, LazyChildLogger, lazyChildLoggerFactory } from '../../../services/inference/src/logger.js';
+import { createLogger, isRegularFile, LazyChildLogger, lazyChildLoggerFactory } from '../../../services/inference/src/logger.js';
+import { REPO_ROOT } from '../../../shared/paths.js';
 
 function capture(level: 'info' | 'debug'): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
@@ -63,4 +71,42 @@ t.test('Fastify factory: a route with its own level or serializers gets pino\'s 
   const eager = lazyChildLoggerFactory(logger, { reqId: 'a' }, { level: 'debug' });
   t.notOk(eager instanceof LazyChildLogger);
   t.equal(eager.level, 'debug');
+});
+
+t.test('isRegularFile: a file yes; a character device, a directory or a closed fd no', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logger-fd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = openSync(join(dir, 'out.log'), 'w');
+  const devNull = openSync('/dev/null', 'w');
+  const directory = openSync(dir, 'r');
+  t.equal(isRegularFile(file), true);
+  t.equal(isRegularFile(devNull), false);
+  t.equal(isRegularFile(directory), false);
+  for (const fd of [file, devNull, directory]) closeSync(fd);
+  t.equal(isRegularFile(file), false, 'closed');
+});
+
+t.test('stdout a file (synchronous writes) or a pipe (asynchronous): every batched line is out by the exit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logger-out-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // The compiled logger (the suite runs after the build), in a plain Node process.
+  const module = pathToFileURL(join(REPO_ROOT, 'dist', 'services', 'inference', 'src', 'logger.js')).href;
+  // 300 lines (more than one 4 KiB batch, the last one partial), then an exit without waiting.
+  const script = `const { createLogger } = await import(${JSON.stringify(module)});
+    const log = createLogger({ logLevel: 'info', workerId: '7' });
+    for (let i = 0; i < 300; i++) log.info({ i }, 'line');
+    process.exit(0);`;
+  const lines = (text: string): number[] => text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { i: number }).i);
+  const expected = Array.from({ length: 300 }, (_, i) => i);
+
+  const path = join(dir, 'stdout.log');
+  const fd = openSync(path, 'w');
+  const toFile = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  closeSync(fd);
+  t.equal(toFile.status, 0, toFile.stderr.toString());
+  t.same(lines(readFileSync(path, 'utf8')), expected, 'stdout a file: all 300 lines, in order');
+
+  const toPipe = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  t.equal(toPipe.status, 0, toPipe.stderr.toString());
+  t.same(lines(toPipe.stdout.toString()), expected, 'stdout a pipe: all 300 lines, in order');
 });
