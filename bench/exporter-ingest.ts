@@ -26,7 +26,7 @@ import { createIngest } from '../services/exporter/src/exporter.js';
 import { LineSplitter } from '../services/exporter/src/framing.js';
 import { FrameParser } from '../services/exporter/src/parser.js';
 import { MAX_FRAME_BYTES } from '../shared/events.js';
-import { NODE_FLAGS } from '../shared/node-flags.js';
+import { NODE_FLAGS, withServiceEnv } from '../shared/node-flags.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // Compiled: dist/bench -> repo root is two levels up.
@@ -170,7 +170,7 @@ export async function benchSocket(seconds: number, writers: number): Promise<Ing
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   const socketPath = join(dir, 'ch', 'events.sock');
   const child = spawn(process.execPath, [...NODE_FLAGS.exporter, join(ROOT, 'dist', 'services', 'exporter', 'src', 'main.js')], {
-    env: { ...process.env, EVENTS_SOCKET: socketPath, EXPORTER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SAMPLE_INTERVAL_MS: '60000' },
+    env: withServiceEnv({ ...process.env, EVENTS_SOCKET: socketPath, EXPORTER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SAMPLE_INTERVAL_MS: '60000' }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

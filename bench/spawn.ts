@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeFlagsFor } from '../shared/node-flags.js';
+import { nodeFlagsFor, serviceEnvFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { spawnNode, waitForReady } from '../scripts/lib/service-process.js';
 
@@ -33,12 +33,12 @@ export async function startService(name: string, script: string, env: Record<str
   const logPath = join(logDir, `${name}.log`);
   const fd = openSync(logPath, 'w');
   const t0 = performance.now();
-  // The services get the V8 flags every launcher gives them, so the bench measures what ships;
-  // `args` come after them and win.
+  // The services get the V8 flags and the environment every launcher gives them, so the bench
+  // measures what ships; `args` come after the flags and win, a variant's `env` wins over SERVICE_ENV.
   const p = spawnNode({
     script,
     execArgv: [...nodeFlagsFor(script), ...args],
-    env: { ...process.env, HOST: '127.0.0.1', ...env },
+    env: serviceEnvFor(script, { ...process.env, HOST: '127.0.0.1', ...env }),
     stdout: fd,
   });
   closeSync(fd);

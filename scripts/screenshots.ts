@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { nodeFlagsFor } from '../shared/node-flags.js';
+import { nodeFlagsFor, serviceEnvFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { startService as startChild } from './lib/service-process.js';
 import { launchChromium, watchProblems } from './browser/chromium.js';
@@ -111,7 +111,7 @@ interface Service {
 }
 
 async function startService(script: string, env: NodeJS.ProcessEnv): Promise<Service> {
-  const s = await startChild({ script: join('dist', script), execArgv: nodeFlagsFor(script), env, stderr: 'inherit', killOnExit: false, timeoutMs: 60_000 });
+  const s = await startChild({ script: join('dist', script), execArgv: nodeFlagsFor(script), env: serviceEnvFor(script, env), stderr: 'inherit', killOnExit: false, timeoutMs: 60_000 });
   return { url: s.url, stop: async () => void (await s.stop('SIGTERM', 10_000)) };
 }
 

@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { nodeFlagsFor } from '../shared/node-flags.js';
+import { nodeFlagsFor, serviceEnvFor } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { spawnNode, waitForReady } from './lib/service-process.js';
 import { startAlertmanager, startPrometheus, waitForTargetsUp, type ManagedProcess } from '../deploy/prometheus/launch.js';
@@ -61,7 +61,7 @@ function addressesFromConfig(): { inference: number; exporter: number; alertmana
 /** Starts a compiled service with its log in .stack/logs/<name>.log; resolves on its ready line. */
 async function startService(name: string, script: string, env: Record<string, string>): Promise<Stoppable & { child: ChildProcess; url: string }> {
   const logFile = join(STACK_DIR, 'logs', `${name}.log`);
-  const p = spawnNode({ script, execArgv: nodeFlagsFor(script), env: { ...process.env, ...env }, stderr: openSync(logFile, 'a'), killOnExit: false });
+  const p = spawnNode({ script, execArgv: nodeFlagsFor(script), env: serviceEnvFor(script, { ...process.env, ...env }), stderr: openSync(logFile, 'a'), killOnExit: false });
   p.onStdoutLine((line) => appendFileSync(logFile, `${line}\n`));
   const { url } = await waitForReady(p, { name, timeoutMs: READY_TIMEOUT_MS, details: () => `see ${logFile}` });
   return { name, child: p.child, url, stop: async () => void (await p.stop('SIGTERM', 15_000)) };

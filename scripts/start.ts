@@ -31,7 +31,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { NODE_FLAGS } from '../shared/node-flags.js';
+import { NODE_FLAGS, withServiceEnv } from '../shared/node-flags.js';
 import { REPO_ROOT } from '../shared/paths.js';
 import { readyUrl, spawnNode } from './lib/service-process.js';
 
@@ -86,7 +86,7 @@ function newService(name: Name): Service {
 function run(svc: Service): void {
   svc.restartTimer = undefined;
   if (stopping) return;
-  const p = spawnNode({ script: SCRIPTS[svc.name], execArgv: NODE_FLAGS[svc.name], env: process.env, killOnExit: false });
+  const p = spawnNode({ script: SCRIPTS[svc.name], execArgv: NODE_FLAGS[svc.name], env: withServiceEnv(process.env), killOnExit: false });
   const child = p.child;
   svc.child = child;
   svc.startedAt = Date.now();

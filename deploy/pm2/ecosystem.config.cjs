@@ -45,6 +45,13 @@ function pick(...names) {
   return out;
 }
 
+/**
+ * The environment both services get: SERVICE_ENV in shared/node-flags.ts (glibc malloc arenas: less
+ * RSS per worker, docs/operations.md; glibc reads it only at process start, so it must be here).
+ * test/ops/node-flags.test.ts keeps this in step. The `pm2 start` shell's own value wins.
+ */
+const SERVICE_ENV = { MALLOC_ARENA_MAX: '2', ...pick('MALLOC_ARENA_MAX') };
+
 function logFiles(name) {
   const dir = env.SPAM_DETECTOR_LOG_DIR;
   if (!dir) return {};
@@ -80,6 +87,7 @@ module.exports = {
       instances: 1,
       env: {
         NODE_ENV: 'production',
+        ...SERVICE_ENV,
         // DRIFT_REFERENCE: set to sms when serving only short messages (docs/monitoring.md#drift-reference).
         ...pick('HOST', 'EXPORTER_PORT', 'EVENTS_SOCKET', 'LOG_LEVEL', 'DRIFT_REFERENCE'),
       },
@@ -98,6 +106,7 @@ module.exports = {
       instance_var: 'NODE_APP_INSTANCE',
       env: {
         NODE_ENV: 'production',
+        ...SERVICE_ENV,
         ...pick(
           'HOST', 'INFERENCE_PORT', 'EVENTS_SOCKET', 'MODEL_PATH', 'LOG_LEVEL',
           'SHADOW_MODEL_PATH', 'SHADOW_QUEUE_MAX_TEXTS', 'ADMIN_TOKEN', 'MODEL_RELOAD_TIMEOUT_MS',

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import t from 'tap';
-import { missingNodeFlags, NODE_FLAGS } from '../../shared/node-flags.js';
+import { missingNodeFlags, NODE_FLAGS, SERVICE_ENV } from '../../shared/node-flags.js';
 import { parseMetrics, scratchDir, waitFor } from '../helpers/channel.js';
 import { metricSum, runLoad } from '../helpers/ops-load.js';
 import { alive, spawnService, type SpawnedService } from '../helpers/spawn.js';
@@ -28,7 +28,7 @@ interface Started {
 async function start(name: string): Promise<Started> {
   const socketPath = join(dir, name, 'events.sock');
   const launcher = await spawnService(LAUNCHER, {
-    env: { EVENTS_SOCKET: socketPath, HOST: '127.0.0.1', INFERENCE_PORT: '0', EXPORTER_PORT: '0', WORKERS: '1', LOG_LEVEL: 'info', SAMPLE_INTERVAL_MS: '1000' },
+    env: { EVENTS_SOCKET: socketPath, HOST: '127.0.0.1', INFERENCE_PORT: '0', EXPORTER_PORT: '0', WORKERS: '1', LOG_LEVEL: 'info', SAMPLE_INTERVAL_MS: '1000', MALLOC_ARENA_MAX: undefined },
     readyTimeoutMs: 60_000,
   });
   const ready = await launcher.waitForRecord((r) => r.service === 'launcher' && r.msg === 'all services ready', 60_000);
@@ -49,6 +49,9 @@ t.test('npm start: both services serve, SIGTERM stops both cleanly within the bo
   for (const name of ['exporter', 'inference'] as const) {
     const argv = readFileSync(`/proc/${s.pids[name]}/cmdline`, 'utf8').split('\0');
     t.same(missingNodeFlags(NODE_FLAGS[name], argv, ''), [], `${name} started with its V8 flags (shared/node-flags.ts)`);
+    const environ = Object.fromEntries(readFileSync(`/proc/${s.pids[name]}/environ`, 'utf8').split('\0').map((kv) => kv.split(/=(.*)/s)));
+    const given = Object.fromEntries(Object.keys(SERVICE_ENV).map((k) => [k, environ[k]]));
+    t.same(given, SERVICE_ENV, `${name} started with SERVICE_ENV (shared/node-flags.ts)`);
   }
 
   const res = await fetch(`${s.inferenceUrl}/predict`, {

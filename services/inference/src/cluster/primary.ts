@@ -16,7 +16,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry, type Counter } from 'prom-client';
 import { INFERENCE_METRICS } from '../../../../shared/metrics.js';
-import { missingNodeFlags, NODE_FLAGS } from '../../../../shared/node-flags.js';
+import { missingNodeFlags, NODE_FLAGS, withServiceEnv } from '../../../../shared/node-flags.js';
 import type { InferenceConfig } from '../config.js';
 import { createLogger, flushLogger } from '../logger.js';
 import { counterFrom } from '../../../../shared/metric-builders.js';
@@ -57,8 +57,9 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
   const aggregator = new AggregatorRegistry();
   const { registry: own, restarts, reloads } = createPrimaryMetrics();
 
-  // Workers inherit the primary's flags; one started without the service's V8 flags (a bare
-  // `node main.js`) still gives them to its workers, which hold the model and the memory.
+  // Workers inherit the primary's flags and environment; one started without the service's V8
+  // flags or SERVICE_ENV (a bare `node main.js`) still gives them to its workers, which hold the
+  // model and the memory. An operator's own values, in either, are kept.
   const missing = missingNodeFlags(NODE_FLAGS.inference);
   if (missing.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...missing] });
 
@@ -104,6 +105,7 @@ export async function runPrimary(config: InferenceConfig, clusterFlag: string): 
     slot.timer = undefined;
     slot.startedAt = Date.now();
     const worker = cluster.fork({
+      ...withServiceEnv(process.env),
       WORKER_ID: slot.id,
       [clusterFlag]: '1',
       ...(pinned ? { [PINNED_MODEL_ENV]: pinned.model, ...(pinned.shadow ? { [PINNED_SHADOW_ENV]: pinned.shadow } : {}) } : {}),
