@@ -23,6 +23,8 @@
  *
  * The figures behind these: docs/benchmarks.md#memory.
  */
+import { readFileSync } from 'node:fs';
+
 export type ServiceName = 'inference' | 'exporter';
 
 export const NODE_FLAGS: Readonly<Record<ServiceName, readonly string[]>> = {
@@ -64,6 +66,26 @@ const SERVICE_ENV_NAMES = Object.keys(SERVICE_ENV) as ServiceEnvName[];
  */
 export function missingServiceEnv(env: NodeJS.ProcessEnv = process.env): ServiceEnvName[] {
   return SERVICE_ENV_NAMES.filter((name) => env[name] === undefined);
+}
+
+/**
+ * The environment this process was started with, the one glibc read: /proc/self/environ, which
+ * later changes to process.env do not reach (pm2's cluster instances get the app's `env` that way,
+ * after start: too late for glibc). process.env where there is no /proc.
+ */
+export function startEnvironment(): NodeJS.ProcessEnv {
+  let raw: string;
+  try {
+    raw = readFileSync('/proc/self/environ', 'utf8');
+  } catch {
+    return process.env;
+  }
+  const env: NodeJS.ProcessEnv = {};
+  for (const assignment of raw.split('\0')) {
+    const eq = assignment.indexOf('=');
+    if (eq > 0) env[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+  }
+  return env;
 }
 
 /** What a service logs (with `missing`: the names) when started without SERVICE_ENV. */

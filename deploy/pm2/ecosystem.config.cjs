@@ -2,7 +2,7 @@
  * pm2 ecosystem for spam-detector (docs/operations.md, docs/logging.md).
  *
  *   npm ci && npm run build
- *   npx pm2 start deploy/pm2/ecosystem.config.cjs      # both services
+ *   MALLOC_ARENA_MAX=2 npx pm2 start deploy/pm2/ecosystem.config.cjs   # both services (see SERVICE_ENV below)
  *   npx pm2 reload spam-detector-inference              # zero-downtime rolling reload (new code)
  *   npx pm2 sendSignal SIGHUP spam-detector-inference   # every instance re-reads MODEL_PATH (new model)
  *   npx pm2 logs                                        # both services' JSON log lines
@@ -47,8 +47,12 @@ function pick(...names) {
 
 /**
  * The environment both services get: SERVICE_ENV in shared/node-flags.ts (glibc malloc arenas: less
- * RSS per worker, docs/operations.md; glibc reads it only at process start, so it must be here).
- * test/ops/node-flags.test.ts keeps this in step. The `pm2 start` shell's own value wins.
+ * RSS per worker, docs/operations.md). test/ops/node-flags.test.ts keeps this in step; the `pm2
+ * start` shell's own value wins. glibc reads it only at process start: the fork-mode exporter starts
+ * with `env`, but pm2's cluster-mode instances start with the pm2 DAEMON's environment and get `env`
+ * into process.env only afterwards, too late. So the daemon must have it too: start it with
+ * `MALLOC_ARENA_MAX=2 npx pm2 ...` (an instance started without it logs "started without the
+ * environment the launchers give"; test/ops/pm2-reload.test.ts checks the instances' /proc environ).
  */
 const SERVICE_ENV = { MALLOC_ARENA_MAX: '2', ...pick('MALLOC_ARENA_MAX') };
 

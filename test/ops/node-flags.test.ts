@@ -62,6 +62,12 @@ t.test('the list and its helpers', async (t) => {
   t.same(withServiceEnv({ MALLOC_ARENA_MAX: '1' }), { MALLOC_ARENA_MAX: '1' }, "an operator's value is kept");
   t.same(serviceEnvFor(mainOf('exporter'), { A: 'b' }), { A: 'b', MALLOC_ARENA_MAX: '2' });
   t.same(serviceEnvFor('dist/bench/bare-server.js', { A: 'b' }), { A: 'b' }, 'other scripts get their env as is');
+  // What glibc read: a value put into process.env after start (as pm2 does for its cluster instances) is not there.
+  const late = spawnSync(process.execPath, ['--input-type=module', '-e', `process.env.MALLOC_ARENA_MAX = '2'; const m = await import(${JSON.stringify(join(REPO_ROOT, 'dist/shared/node-flags.js'))}); console.log(JSON.stringify([m.missingServiceEnv(), m.missingServiceEnv(m.startEnvironment())]))`], {
+    encoding: 'utf8',
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in SERVICE_ENV))),
+  });
+  t.same(JSON.parse(late.stdout || 'null'), [[], ['MALLOC_ARENA_MAX']], `process.env has it, the start environment does not ${late.stderr}`);
   t.same(envBefore('npm run build && MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX-2} X=1 node a.js'), { MALLOC_ARENA_MAX: '2', X: '1' });
 });
 

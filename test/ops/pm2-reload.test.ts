@@ -20,6 +20,7 @@ import { metricSum, metricValue, runLoad } from '../helpers/ops-load.js';
 import { freePort, waitFor } from '../helpers/ops-prometheus.js';
 import { withVersion } from '../helpers/model-files.js';
 import { BUNDLED_MODEL_PATH } from '../../shared/paths.js';
+import { SERVICE_ENV } from '../../shared/node-flags.js';
 
 const ECOSYSTEM = join(REPO_ROOT, 'deploy', 'pm2', 'ecosystem.config.cjs');
 const INSTANCES = 2;
@@ -99,6 +100,10 @@ t.test('pm2 reload of the inference under load: no failed request, exporter keep
     INFERENCE_INSTANCES: String(INSTANCES),
     SPAM_DETECTOR_LOG_DIR: join(work, 'logs'),
     LOG_LEVEL: 'info',
+    // As docs/operations.md says: pm2's cluster instances start with the daemon's environment
+    // only (the app's `env` reaches their process.env after start, too late for glibc), so the
+    // daemon is started with SERVICE_ENV.
+    ...SERVICE_ENV,
   });
   t.teardown(async () => {
     await pm2.kill();
@@ -130,6 +135,11 @@ t.test('pm2 reload of the inference under load: no failed request, exporter keep
   t.equal(inferenceBefore.length, INSTANCES, `${INSTANCES} inference instances`);
   t.same(inferenceBefore.map((p) => p.instance).sort(), ['0', '1'], 'instance slots 0 and 1 (NODE_APP_INSTANCE)');
   t.ok(exporterBefore, 'one exporter process');
+  // glibc reads MALLOC_ARENA_MAX only at start: it must be in each process's own start environment.
+  for (const p of [...inferenceBefore, exporterBefore]) {
+    const environ = readFileSync(`/proc/${p?.pid}/environ`, 'utf8').split('\0');
+    t.ok(environ.includes(`MALLOC_ARENA_MAX=${SERVICE_ENV.MALLOC_ARENA_MAX}`), `${p?.name} pid ${p?.pid} started with MALLOC_ARENA_MAX=${SERVICE_ENV.MALLOC_ARENA_MAX} (shared/node-flags.ts)`);
+  }
   const baseline = metricValue(await scrape(), 'spam_detector_requests_total') ?? 0;
 
   // Drops the workers report (stats frames), sampled during the test: an old worker's last

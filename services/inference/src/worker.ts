@@ -21,7 +21,7 @@ import { cardReference } from '../../../shared/drift-reference.js';
 import { clusterAdmin, localAdmin, type ModelAdmin } from './lifecycle/admin.js';
 import { localParticipant } from './lifecycle/coordinator.js';
 import { PINNED_MODEL_ENV, PINNED_SHADOW_ENV } from './cluster/messages.js';
-import { missingNodeFlags, missingServiceEnv, NODE_FLAGS, SERVICE_ENV_WARNING } from '../../../shared/node-flags.js';
+import { missingNodeFlags, missingServiceEnv, NODE_FLAGS, SERVICE_ENV_WARNING, startEnvironment } from '../../../shared/node-flags.js';
 
 /**
  * After the listener closed, how often connections that are idle are closed: by then a served
@@ -77,7 +77,7 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   if (missingFlags.length > 0) {
     logger.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory per worker; docs/operations.md)');
   }
-  const missingEnv = missingServiceEnv();
+  const missingEnv = missingServiceEnv(startEnvironment());
   if (missingEnv.length > 0) logger.warn({ missing: missingEnv }, SERVICE_ENV_WARNING);
 
   const events = readPublisherSettings(process.env);
