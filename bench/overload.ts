@@ -12,12 +12,13 @@
  * --elu / --delay-ms set PRESSURE_MAX_EVENT_LOOP_UTILIZATION / PRESSURE_MAX_EVENT_LOOP_DELAY_MS
  * (0 keeps the service default). driveOverload() is also used by test/reliability/overload.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childPids, SCRIPTS, startService, type Service } from './spawn.js';
 import { startWrk } from './wrk.js';
+import { statusBytes } from './load.js';
 
 export interface Latency {
   p50: number;
@@ -65,20 +66,12 @@ const AMOUNT_BOUND_SECONDS = 120;
 /** wrk's per-request timeout. */
 const TIMEOUT_SECONDS = 30;
 
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** One bounded wrk run (one thread) whose script tallies the answers, with RSS sampled meanwhile. */
 export async function driveOverload(spec: OverloadSpec): Promise<OverloadResult> {
   let rssMax = 0;
   const sample = (): void => {
-    rssMax = Math.max(rssMax, spec.pids.reduce((a, pid) => a + rssOf(pid), 0));
+    // A process that is gone (NaN) counts 0.
+    rssMax = Math.max(rssMax, spec.pids.reduce((a, pid) => a + (statusBytes(pid) || 0), 0));
   };
   sample();
   const sampler = setInterval(sample, 200);
