@@ -9,6 +9,7 @@ import t from 'tap';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { CounterVec, HistogramVec, OPEN, type LabelDim } from '../../../shared/metric-vectors.js';
 import { EXPORTER_METRICS as M, INFERENCE_METRICS, type MetricDef } from '../../../shared/metrics.js';
+import { parseSamples } from '../../helpers/fuzz-prom.js';
 
 const RESULT: LabelDim = { name: 'result', values: ['ham', 'spam'] };
 const ROUTE_STATUS: LabelDim[] = [
@@ -18,15 +19,8 @@ const ROUTE_STATUS: LabelDim[] = [
 
 /** Samples with their labels sorted: the same series and values, whatever order labels are printed in. */
 function samples(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!m) throw new Error(`not a sample line: ${line}`);
-      const labels = (m[2] ?? '').match(/\w+="[^"]*"/g) ?? [];
-      return `${m[1]}{${[...labels].sort().join(',')}} ${m[3]}`;
-    })
+  return parseSamples(text)
+    .map(({ name, labels, value }) => `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',')}} ${value}`)
     .sort();
 }
 
