@@ -91,6 +91,31 @@ export function startEnvironment(): NodeJS.ProcessEnv {
 /** What a service logs (with `missing`: the names) when started without SERVICE_ENV. */
 export const SERVICE_ENV_WARNING = 'started without the environment the launchers give (more memory; docs/operations.md)';
 
+/** Per service: what it logs (with `missing`: the flags) when started without its V8 flags. */
+const FLAGS_WARNING: Readonly<Record<ServiceName, string>> = {
+  inference: 'started without the V8 flags the launchers give (more memory per worker; docs/operations.md)',
+  exporter: 'started without the V8 flags the launchers give (more memory; docs/operations.md)',
+};
+
+/** One start-up warning: the message and the flag or variable names it is about. */
+export interface LaunchWarning {
+  message: string;
+  missing: string[];
+}
+
+/**
+ * What this process of `service` was started without, of what every launcher gives it (its V8
+ * flags, SERVICE_ENV): one warning each to log, none when it got both.
+ */
+export function launchWarnings(service: ServiceName): LaunchWarning[] {
+  const warnings: LaunchWarning[] = [];
+  const flags = missingNodeFlags(NODE_FLAGS[service]);
+  if (flags.length > 0) warnings.push({ message: FLAGS_WARNING[service], missing: flags });
+  const env = missingServiceEnv(startEnvironment());
+  if (env.length > 0) warnings.push({ message: SERVICE_ENV_WARNING, missing: env });
+  return warnings;
+}
+
 /** `env` plus the SERVICE_ENV values it does not set; the values it sets win. */
 export function withServiceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const added = Object.fromEntries(missingServiceEnv(env).map((name) => [name, SERVICE_ENV[name]]));

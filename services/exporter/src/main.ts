@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { ConfigError } from '../../../shared/env.js';
-import { missingNodeFlags, missingServiceEnv, NODE_FLAGS, SERVICE_ENV_WARNING, startEnvironment } from '../../../shared/node-flags.js';
+import { launchWarnings } from '../../../shared/node-flags.js';
 import { readExporterConfig } from './config.js';
 import { startExporter } from './exporter.js';
 
@@ -29,10 +29,7 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'exporter failed to start');
     process.exit(1);
   }
-  const missingFlags = missingNodeFlags(NODE_FLAGS.exporter);
-  if (missingFlags.length > 0) log.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory; docs/operations.md)');
-  const missingEnv = missingServiceEnv(startEnvironment());
-  if (missingEnv.length > 0) log.warn({ missing: missingEnv }, SERVICE_ENV_WARNING);
+  for (const w of launchWarnings('exporter')) log.warn({ missing: w.missing }, w.message);
   log.info({ url: exporter.url, socket: config.eventsSocket, drift_reference: config.driftReference }, 'ready');
 
   let stopping = false;

@@ -21,7 +21,7 @@ import { cardReference } from '../../../shared/drift-reference.js';
 import { clusterAdmin, localAdmin, type ModelAdmin } from './lifecycle/admin.js';
 import { localParticipant } from './lifecycle/coordinator.js';
 import { PINNED_MODEL_ENV, PINNED_SHADOW_ENV } from './cluster/messages.js';
-import { missingNodeFlags, missingServiceEnv, NODE_FLAGS, SERVICE_ENV_WARNING, startEnvironment } from '../../../shared/node-flags.js';
+import { launchWarnings } from '../../../shared/node-flags.js';
 
 /**
  * After the listener closed, how often connections that are idle are closed: by then a served
@@ -73,12 +73,7 @@ export async function runWorker(config: InferenceConfig, opts: { clustered: bool
   }
   const model = models.current;
   logger.info({ model_version: model.version, path: config.modelPath, shadow_model_version: models.shadow?.version }, 'model loaded');
-  const missingFlags = missingNodeFlags(NODE_FLAGS.inference);
-  if (missingFlags.length > 0) {
-    logger.warn({ missing: missingFlags }, 'started without the V8 flags the launchers give (more memory per worker; docs/operations.md)');
-  }
-  const missingEnv = missingServiceEnv(startEnvironment());
-  if (missingEnv.length > 0) logger.warn({ missing: missingEnv }, SERVICE_ENV_WARNING);
+  for (const w of launchWarnings('inference')) logger.warn({ missing: w.missing }, w.message);
 
   const events = readPublisherSettings(process.env);
   const publisher = events.enabled
